@@ -1,0 +1,110 @@
+import CMPFR
+
+/// An IEEE 754 binary interchange format, described the way MPFR needs it to emulate the format:
+/// precision p and the exponent range [emin, emax] of MPFR's convention x = m·2ᵉ, ½ ≤ |m| < 1,
+/// with emin lowered by p − 1 so that `mpfr_subnormalize` produces the subnormals.
+public struct IEEEBinaryFormat: Sendable, Hashable {
+    /// Bits of significand, the implicit bit included (11, 24, 53).
+    public let precision: Int
+    /// MPFR exponent of the smallest subnormal (2^-24 = ½·2^-23 → −23 for binary16).
+    public let emin: Int
+    /// MPFR exponent bound: every finite value is < 2^emax (16 for binary16).
+    public let emax: Int
+
+    public static let binary16 = IEEEBinaryFormat(precision: 11, emin: -23, emax: 16)
+    public static let binary32 = IEEEBinaryFormat(precision: 24, emin: -148, emax: 128)
+    public static let binary64 = IEEEBinaryFormat(precision: 53, emin: -1073, emax: 1024)
+
+    /// Rounds `x` to this format, to nearest with ties to even, with gradual underflow and overflow
+    /// to ±inf exactly as IEEE 754 specifies. The result is returned as a Double, which holds every
+    /// value of these formats exactly.
+    ///
+    /// Method: round to p bits with an unbounded exponent, keeping MPFR's ternary value; then
+    /// `mpfr_check_range` (overflow/underflow, ties decided by the ternary value) and
+    /// `mpfr_subnormalize` (re-rounding to the subnormal grid without double rounding).
+    public func round(_ x: MPFloat) -> Double {
+        if !x.isRegular { return x.double() }  // ±0, ±inf, NaN are exact
+        var y = MPFloat(precision: precision)
+        return y.withUnsafeMutablePointer { py -> Double in
+            x.withUnsafePointer { px in
+                var ternary = mpfr_set(py, px, MPFR_RNDN)
+                ExponentRange.with(emin: emin, emax: emax) {
+                    ternary = mpfr_check_range(py, ternary, MPFR_RNDN)
+                    ternary = mpfr_subnormalize(py, ternary, MPFR_RNDN)
+                }
+                return mpfr_get_d(py, MPFR_RNDN)  // exact: py is a value of the format
+            }
+        }
+    }
+
+    /// Rounds a rational to this format, correctly (see `round(_:)`), via an exact MPFR
+    /// intermediate when possible and round-to-odd otherwise.
+    public func round(_ q: MPRational) -> Double {
+        // Round to odd at precision + 2 bits keeps enough information for one correct final
+        // rounding to `precision` bits (Boldo–Melquiond): truncate, then set the last bit if inexact.
+        var t = MPFloat(precision: precision + 2)
+        t.withUnsafeMutablePointer { pt in
+            q.withUnsafePointer { pq in
+                let ternary = mpfr_set_q(pt, pq, MPFR_RNDZ)
+                if ternary != 0 {
+                    // Make the significand odd: move one unit in the last place away from zero
+                    // if it is even (the exact value lies strictly between t and its successor).
+                    if mpfr_min_prec(pt) >= mpfr_get_prec(pt) {
+                        // already odd
+                    } else {
+                        if mpfr_signbit(pt) != 0 { mpfr_nextbelow(pt) } else { mpfr_nextabove(pt) }
+                    }
+                }
+            }
+        }
+        return round(t)
+    }
+
+    /// Parses `text` — decimal, hexadecimal (`0x1.8p+3`), `inf`, `-inf`, `nan`, with an optional
+    /// sign — and returns the nearest value of this format (ties to even, subnormals, overflow to
+    /// ±inf), or nil if `text` is not a number.
+    ///
+    /// Parsing goes through MPFR at this format's precision with the format's exponent range, so
+    /// there is no double rounding (Swift's `Float16(String)` has one, through Float).
+    public func parse(_ text: String) -> Double? {
+        let trimmed = text
+        guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
+        var body = Substring(trimmed)
+        var negative = false
+        if body.first == "+" || body.first == "-" {
+            negative = body.first == "-"
+            body = body.dropFirst()
+        }
+        switch body.lowercased() {
+        case "inf", "infinity": return negative ? -.infinity : .infinity
+        case "nan": return .nan
+        default: break
+        }
+        // Digits, optional point, optional exponent: reject anything MPFR would read leniently.
+        let isHex = body.lowercased().hasPrefix("0x")
+        let allowed: Set<Character> = isHex
+            ? Set("0123456789abcdefABCDEFxXpP.+-")
+            : Set("0123456789.eE+-")
+        guard body.allSatisfy({ allowed.contains($0) }), body.contains(where: { $0.isNumber }) else { return nil }
+
+        // Read at a generous precision with round-to-odd semantics, then round once to the format.
+        // A decimal string is read by MPFR correctly rounded at precision P with ternary t; a string
+        // of d digits is exact at P ≥ 4d + 64 bits unless it has an infinite binary expansion, and the
+        // sticky information survives through round-to-odd at P ≥ precision + 2.
+        let workingPrecision = Swift.max(precision + 2, 4 * trimmed.count + 64)
+        var t = MPFloat(precision: workingPrecision)
+        let ok: Bool = t.withUnsafeMutablePointer { pt in
+            trimmed.withCString { cstr -> Bool in
+                var end: UnsafeMutablePointer<CChar>? = nil
+                let ternary = ExponentRange.widest { mpfr_strtofr(pt, cstr, &end, 0, MPFR_RNDZ) }
+                guard let end, end.pointee == 0, end != UnsafeMutablePointer(mutating: cstr) else { return false }
+                if ternary != 0 && mpfr_regular_p(pt) != 0 && mpfr_min_prec(pt) < mpfr_get_prec(pt) {
+                    if mpfr_signbit(pt) != 0 { mpfr_nextbelow(pt) } else { mpfr_nextabove(pt) }
+                }
+                return true
+            }
+        }
+        guard ok else { return nil }
+        return ExponentRange.widest { round(t) }
+    }
+}

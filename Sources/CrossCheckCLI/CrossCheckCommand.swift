@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `crosscheck` command line: a thin shell over the library; each subcommand is testable.
+public struct CrossCheckCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "crosscheck",
+        abstract: "Make the softmax family numerically trustworthy: reference, fast paths, checks.",
+        subcommands: [EvalCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import CrossCheckCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `crosscheck eval`: answers JSON-lines protocol requests on stdin, one line out per line in,
+/// flushed after each, with the reference or a built-in implementation.
+public struct EvalCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Answer JSON-lines requests from stdin with an implementation (see the README's protocol).",
+        discussion: """
+        Each input line is a request such as
+          {"function": "softmax", "format": "float32", "logits": ["1.5", "-inf"], "temperature": "0.5"}
+        and gets exactly one answer line, {"result": ...} or {"error": "..."}, in order.
+        Exit status: 0 when every request succeeded, 1 otherwise.
+        """
+    )
+
+    @Flag(name: .long, help: "Answer with the correctly rounded MPFR reference (same as --implementation reference).")
+    var reference = false
+
+    @Option(name: .long, help: "The implementation to answer with: \(Implementations.names.joined(separator: ", ")).")
+    var implementation: String?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if reference, let implementation, implementation != "reference" {
+            throw ValidationError("--reference and --implementation \(implementation) disagree; give one")
+        }
+        if let implementation, Implementations.named(implementation) == nil {
+            throw ValidationError("unknown implementation '\(implementation)'; expected one of: \(Implementations.names.joined(separator: ", "))")
+        }
+    }
+
+    public func run() throws {
+        let chosen = Implementations.named(reference ? "reference" : (implementation ?? Implementations.defaultName))!
+        let session = ProtocolSession(implementation: chosen)
+        let ok = session.serve(readLine: { Swift.readLine(strippingNewline: true) }) { line in
+            print(line)
+            fflush(nil)  // flushes stdout (and every other output stream)
+        }
+        if !ok { throw ExitCode(1) }
+    }
+}

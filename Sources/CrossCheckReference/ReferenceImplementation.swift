@@ -1,0 +1,50 @@
+import ArbitraryPrecision
+import CrossCheckCore
+
+/// The MPFR reference: every answer is the exact result correctly rounded (to nearest, ties to
+/// even) to the problem's format, subnormals and overflow included.
+///
+/// Limit semantics for non-finite input (an output is the limit of the exact function as the
+/// infinite inputs go to infinity, where that limit exists, and NaN where it does not):
+/// - any NaN in the input (logits or targets) → NaN outputs;
+/// - −inf logits beside a finite one: p = 0 exactly, log_softmax = −inf, CE = +inf when the class
+///   carries target weight (tᵢ > 0; −inf for tᵢ < 0, NaN when both occur);
+/// - exactly one +inf logit: LSE = +inf, softmax one-hot there, log_softmax 0 there and −inf
+///   elsewhere, CE 0 when all target weight is on it, +inf otherwise; gradients and MSE from p;
+/// - two or more +inf logits: LSE = +inf, everything else NaN; all logits −inf: LSE = −inf,
+///   everything else NaN;
+/// - elementwise at x = ±inf: the limits (σ(+inf) = 1, bce(+inf, 1) = 0, bce(+inf, t < 1) = +inf, …).
+public struct ReferenceImplementation: SoftmaxImplementation {
+    public let name = "reference"
+
+    public init() {}
+
+    public func evaluate(_ problem: Problem) throws -> Answer {
+        try problem.validate()
+        return try Self.answer(problem)
+    }
+
+    static func answer(_ problem: Problem) throws(ReferenceError) -> Answer {
+        if problem.function.shape == .elementwise { return try ElementwiseReference.evaluate(problem) }
+        let n = problem.logits.count
+        let f = problem.function
+        let nanAnswer: Answer = f.isScalar ? .scalar(.nan) : .vector(Array(repeating: .nan, count: n))
+        if problem.logits.contains(where: \.isNaN) || (problem.targetVector?.contains(where: \.isNaN) ?? false) {
+            return nanAnswer
+        }
+        let plusInfinities = problem.logits.indices.filter { problem.logits[$0] == .infinity }
+        let finiteCount = problem.logits.count(where: \.isFinite)
+        if plusInfinities.count >= 2 || (plusInfinities.isEmpty && finiteCount == 0) {
+            if f == .logsumexp { return .scalar(plusInfinities.isEmpty ? -.infinity : .infinity) }
+            return nanAnswer
+        }
+        if let j = plusInfinities.first {
+            switch f {
+            case .logsumexp: return .scalar(.infinity)
+            case .logSoftmax: return .vector((0..<n).map { $0 == j ? 0 : -.infinity })
+            default: return try RowReference.evaluate(problem, dominant: j)
+            }
+        }
+        return try RowReference.evaluate(problem, dominant: nil)
+    }
+}

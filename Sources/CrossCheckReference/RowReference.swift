@@ -1,0 +1,263 @@
+import ArbitraryPrecision
+import CrossCheckCore
+
+/// One row of a row function, prepared exactly: the finite logits' scaled gaps to the maximum,
+/// dᵢ = (zᵢ − max z)/T ≤ 0, as exact rationals (z/T is never rounded), and the targets.
+///
+/// With S = Σⱼ e^{dⱼ} (over finite logits; e^{d} = 1 exactly at the maximum, so S ≥ 1):
+///   LSE(z/T)      = max z/T + log S
+///   pᵢ            = e^{dᵢ} / S
+///   log_softmaxᵢ  = dᵢ − log S
+///   CE (class y)  = log S − d_y
+///   CE (vector t) = (Σt)·log S − Σᵢ tᵢdᵢ          (an exact zero Σt leaves an exact rational)
+///   CE gradientᵢ  = ((Σt)pᵢ − tᵢ)/T
+///   MSE           = Σᵢ (pᵢ − tᵢ)²
+///   MSE gradientⱼ = 2pⱼ((pⱼ − tⱼ) − Σᵢ(pᵢ − tᵢ)pᵢ)/T
+/// Every formula is evaluated in ball arithmetic (`Enclosure`), so its error bound is proven at
+/// each step; the shift by the maximum keeps every exponential in (0, 1] and never overflows.
+struct PreparedRow {
+    let problem: Problem
+    /// (zᵢ − max)/T for finite logits, nil for −inf ones (which are masked: pᵢ = 0 exactly).
+    let gaps: [MPRational?]
+    /// max z / T over finite logits.
+    let maxOverT: MPRational
+    let inverseTemperature: MPRational
+    /// The target vector (one-hot for a class index), exactly; nil when the function takes none.
+    let targets: [MPRational]?
+    /// Σt over all entries.
+    let targetSum: MPRational
+    /// When exactly one logit is +inf, its index: softmax is then exactly one-hot there.
+    let dominant: Int?
+
+    init(_ problem: Problem, dominant: Int?) {
+        self.problem = problem
+        self.dominant = dominant
+        let t = MPRational(problem.temperature)
+        inverseTemperature = MPRational(integer: 1) / t
+        let finite = problem.logits.filter(\.isFinite)
+        let maximum = finite.max() ?? 0
+        let m = MPRational(maximum)
+        maxOverT = m / t
+        gaps = problem.logits.map { $0.isFinite ? (MPRational($0) - m) / t : nil }
+        if let vector = problem.targetVector {
+            let exact = vector.map { MPRational($0) }
+            targets = exact
+            targetSum = exact.reduce(MPRational(), +)
+        } else {
+            targets = nil
+            targetSum = MPRational()
+        }
+    }
+
+    var count: Int { problem.logits.count }
+}
+
+/// The row at one working precision; shared quantities are computed once, on first use.
+///
+/// Cancellation is avoided by construction, so that a tiny result is known to a tiny absolute
+/// error (and, below the format's range, to its sign):
+///   O = Σ_{j ≠ k} e^{dⱼ} over all but a unique maximum k, S = 1 + O, log S = log1p(O)
+///     (Blanchard–Higham–Higham's log1p form);
+///   1 − pᵢ = Oᵢ/S with Oᵢ = O at the unique maximum and S − e^{dᵢ} elsewhere (there S ≤ 2Oᵢ);
+///   pᵢ − tᵢ = (1 − tᵢ) − (1 − pᵢ) when tᵢ ≥ ½, else pᵢ − tᵢ.
+final class RowEvaluation {
+    let row: PreparedRow
+    let a: IntervalArithmetic
+
+    init(_ row: PreparedRow, _ a: IntervalArithmetic) {
+        self.row = row
+        self.a = a
+    }
+
+    private(set) lazy var exponentials: [Enclosure] = row.gaps.map { gap in
+        guard let gap else { return .zero }
+        return a.exp(.exact(gap))
+    }
+
+    /// The index of the unique maximum logit, if it is unique.
+    private(set) lazy var uniqueMaximum: Int? = {
+        let tops = row.gaps.indices.filter { row.gaps[$0]?.isZero ?? false }
+        return tops.count == 1 ? tops[0] : nil
+    }()
+
+    /// Σ e^{dⱼ} over all but the unique maximum (nil when the maximum is shared).
+    private(set) lazy var others: Enclosure? = uniqueMaximum.map { k in
+        a.sum(exponentials.indices.filter { $0 != k }.map { exponentials[$0] })
+    }
+
+    private(set) lazy var sum: Enclosure = others.map { a.add(.one, $0) } ?? a.sum(exponentials)
+
+    private var cachedLogSum: Enclosure?
+    func logSum() throws(NeedsMorePrecision) -> Enclosure {
+        if let cached = cachedLogSum { return cached }
+        let value: Enclosure
+        if let others { value = try a.log1p(others) } else { value = try a.log(sum) }
+        cachedLogSum = value
+        return value
+    }
+
+    /// pᵢ: exact one-hot with a dominant +inf logit, else e^{dᵢ}/S.
+    func p(_ i: Int) throws(NeedsMorePrecision) -> Enclosure {
+        if let j = row.dominant { return i == j ? .one : .zero }
+        return try a.divide(exponentials[i], sum)
+    }
+
+    /// 1 − pᵢ, without cancellation.
+    func complement(_ i: Int) throws(NeedsMorePrecision) -> Enclosure {
+        if let j = row.dominant { return i == j ? .zero : .one }
+        let rest = (i == uniqueMaximum) ? others! : a.subtract(sum, exponentials[i])
+        return try a.divide(rest, sum)
+    }
+
+    /// pᵢ − tᵢ, without cancellation when tᵢ is near 1.
+    func difference(_ i: Int) throws(NeedsMorePrecision) -> Enclosure {
+        let t = row.targets![i]
+        if t.isAtLeastHalf { return a.subtract(.exact(MPRational(integer: 1) - t), try complement(i)) }
+        return a.subtract(try p(i), .exact(t))
+    }
+
+    private var cachedProbabilities: [Enclosure]?
+    func probabilities() throws(NeedsMorePrecision) -> [Enclosure] {
+        if let cached = cachedProbabilities { return cached }
+        var all: [Enclosure] = []
+        all.reserveCapacity(row.count)
+        for i in 0..<row.count { all.append(try p(i)) }
+        cachedProbabilities = all
+        return all
+    }
+
+    private var cachedDifferences: [Enclosure]?
+    func differences() throws(NeedsMorePrecision) -> [Enclosure] {
+        if let cached = cachedDifferences { return cached }
+        var all: [Enclosure] = []
+        all.reserveCapacity(row.count)
+        for i in 0..<row.count { all.append(try difference(i)) }
+        cachedDifferences = all
+        return all
+    }
+
+    /// (pⱼ − tⱼ) − Σᵢ(pᵢ − tᵢ)pᵢ.
+    ///
+    /// For rows up to `pairwiseLimit` classes it is evaluated as Σ_{i≠j} pᵢ·((pⱼ − tⱼ) − (pᵢ − tᵢ))
+    /// (using Σpᵢ = 1), where a term with the same logit and target as j is exactly 0: no
+    /// cancellation, so even a result far below the format's range has a known sign. Longer rows use
+    /// the O(n) form dⱼ − Σᵢ dᵢpᵢ, which may cancel (Ziv's loop then raises the precision).
+    func mseInner(_ j: Int) throws(NeedsMorePrecision) -> Enclosure {
+        let p = try probabilities(), d = try differences()
+        if row.count > Self.pairwiseLimit {
+            if cachedWeightedDifferences == nil {
+                cachedWeightedDifferences = a.sum((0..<row.count).map { a.multiply(d[$0], p[$0]) })
+            }
+            return a.subtract(d[j], cachedWeightedDifferences!)
+        }
+        let t = row.targets!
+        var terms: [Enclosure] = []
+        for i in 0..<row.count where i != j {
+            if row.gaps[i] == row.gaps[j] && t[i] == t[j] && row.dominant == nil { continue }
+            terms.append(a.multiply(p[i], a.subtract(d[j], d[i])))
+        }
+        return a.sum(terms)
+    }
+
+    static let pairwiseLimit = 512
+    private var cachedWeightedDifferences: Enclosure?
+}
+
+extension MPRational {
+    /// True when the rational is ≥ ½.
+    var isAtLeastHalf: Bool { (self - MPRational(integer: 1) / MPRational(integer: 2)).signum >= 0 }
+}
+
+enum RowReference {
+    /// The correctly rounded answer for a row function with finite or −inf logits (at least one
+    /// finite), or one dominant +inf logit. NaN and the other infinite cases are settled by `RowLimits`.
+    static func evaluate(_ problem: Problem, dominant: Int?) throws(ReferenceError) -> Answer {
+        let row = PreparedRow(problem, dominant: dominant)
+        let format = problem.format
+        let n = problem.logits.count
+        let initial = format.precision + 64 + n.bitWidth - n.leadingZeroBitCount
+        let f = problem.function
+
+        func run(_ count: Int, _ body: @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [Double] {
+            try zivRound(count: count, format: format, initialPrecision: initial) { (arithmetic, pending) throws(NeedsMorePrecision) in
+                let evaluation = RowEvaluation(row, arithmetic)
+                var out: [Enclosure] = []
+                out.reserveCapacity(pending.count)
+                for i in pending { out.append(try body(evaluation, i)) }
+                return out
+            }
+        }
+
+        let a = { (e: RowEvaluation) in e.a }
+        switch f {
+        case .logsumexp:
+            let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
+                a(e).add(.exact(row.maxOverT), try e.logSum())
+            }
+            return .scalar(v[0])
+        case .softmax:
+            return .vector(try run(n) { (e, i) throws(NeedsMorePrecision) in try e.p(i) })
+        case .logSoftmax:
+            var out = try run(n) { (e, i) throws(NeedsMorePrecision) in
+                guard let gap = row.gaps[i] else { return .zero }  // masked; set to −inf below
+                return a(e).subtract(.exact(gap), try e.logSum())
+            }
+            for i in 0..<n where row.gaps[i] == nil { out[i] = -.infinity }
+            return .vector(out)
+        case .crossEntropy:
+            return .scalar(try crossEntropy(row, run))
+        case .crossEntropyGrad:
+            let t = row.targets!
+            return .vector(try run(n) { (e, i) throws(NeedsMorePrecision) in
+                let ar = a(e)
+                // (Σt)pᵢ − tᵢ = (Σ_{k≠i} tₖ)pᵢ − tᵢ(1 − pᵢ): no cancellation for a class index.
+                let weighted = ar.multiply(.exact(row.targetSum - t[i]), try e.p(i))
+                let g = ar.multiply(ar.subtract(weighted, ar.multiply(.exact(t[i]), try e.complement(i))), .exact(row.inverseTemperature))
+                return g
+            })
+        case .mseSoftmax:
+            let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
+                let ar = a(e)
+                return ar.sum(try e.differences().map { ar.multiply($0, $0) })
+            }
+            return .scalar(v[0])
+        case .mseSoftmaxGrad:
+            return .vector(try run(n) { (e, j) throws(NeedsMorePrecision) in
+                let ar = a(e)
+                let g = ar.multiply(ar.multiply(.exact(MPRational(integer: 2) * row.inverseTemperature), try e.p(j)), try e.mseInner(j))
+                return g
+            })
+        default:
+            preconditionFailure("\(f) is not a row function")
+        }
+    }
+
+    /// Cross-entropy, with ±inf from masked or dominated classes carrying a non-zero target.
+    private static func crossEntropy(
+        _ row: PreparedRow,
+        _ run: ((Int, @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [Double])
+    ) throws(ReferenceError) -> Double {
+        // Terms whose class is masked (−inf logit) or beaten by a +inf logit are ±inf·sign(tᵢ).
+        var infinite = Set<FloatingPointSign>()
+        let t = row.targets!
+        for i in 0..<row.count where !t[i].isZero {
+            let unreachable = row.dominant.map { $0 != i } ?? (row.gaps[i] == nil)
+            if unreachable { infinite.insert(t[i].signum > 0 ? .plus : .minus) }
+        }
+        if infinite.count == 2 { return .nan }
+        if let s = infinite.first { return s == .plus ? .infinity : -.infinity }
+        if row.dominant != nil { return 0 }  // only the dominant class has weight: LSE − z/T → 0
+        let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
+            let a = e.a
+            var weighted = MPRational()
+            var sumOverFinite = MPRational()
+            for i in 0..<row.count where !t[i].isZero {
+                weighted = weighted + t[i] * row.gaps[i]!
+                sumOverFinite = sumOverFinite + t[i]
+            }
+            let loss = a.subtract(a.multiply(.exact(sumOverFinite), try e.logSum()), .exact(weighted))
+            return loss
+        }
+        return v[0]
+    }
+}

@@ -1,0 +1,3 @@
+import CrossCheckCLI
+
+CrossCheckCommand.main()
