@@ -1,4 +1,5 @@
 import CMPFR
+import Synchronization
 
 /// An arbitrary-precision binary floating-point number: a safe value type over MPFR's `mpfr_t`.
 ///
@@ -16,11 +17,13 @@ public struct MPFloat {
         init(precision: Int) {
             pointer = .allocate(capacity: 1)
             mpfr_init2(pointer, mpfr_prec_t(precision))
+            liveMPFRValues.add(1, ordering: .relaxed)
         }
 
         deinit {
             mpfr_clear(pointer)
             pointer.deallocate()
+            liveMPFRValues.subtract(1, ordering: .relaxed)
         }
     }
 
@@ -51,6 +54,9 @@ public struct MPFloat {
             _ = mpfr_set(storage.pointer, source, rounding.mpfr)
         }
     }
+
+    /// How many `mpfr_t` this process holds right now (each is cleared and freed with its last value).
+    public static var liveCount: Int { liveMPFRValues.load(ordering: .relaxed) }
 
     /// The largest precision MPFR accepts.
     public static var maximumPrecision: Int { crosscheck_mpfr_prec_max() }
@@ -94,3 +100,5 @@ public enum Rounding: Sendable {
 // Values are copy-on-write: a storage object is mutated only while uniquely referenced, so
 // sharing a value across threads is as safe as sharing an Array.
 extension MPFloat: @unchecked Sendable {}
+
+private let liveMPFRValues = Atomic<Int>(0)

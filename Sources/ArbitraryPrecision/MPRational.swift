@@ -1,4 +1,5 @@
 import CMPFR
+import Synchronization
 
 /// An exact rational number: a safe value type over GMP's `mpq_t` (always canonical).
 ///
@@ -12,15 +13,20 @@ public struct MPRational {
         init() {
             pointer = .allocate(capacity: 1)
             __gmpq_init(pointer)
+            liveGMPRationals.add(1, ordering: .relaxed)
         }
 
         deinit {
             __gmpq_clear(pointer)
             pointer.deallocate()
+            liveGMPRationals.subtract(1, ordering: .relaxed)
         }
     }
 
      var storage: Storage
+
+    /// How many `mpq_t` this process holds right now (each is cleared and freed with its last value).
+    public static var liveCount: Int { liveGMPRationals.load(ordering: .relaxed) }
 
     /// Zero.
     public init() { storage = Storage() }
@@ -98,3 +104,5 @@ extension MPRational: Equatable {
 
 // Storage is never mutated after construction, so values may cross threads.
 extension MPRational: @unchecked Sendable {}
+
+private let liveGMPRationals = Atomic<Int>(0)

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Runs the real `crosscheck` binary (built beside the test bundle) as a subprocess.
+func runCrossCheck(_ arguments: [String], input: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("crosscheck")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+}
+
+@Suite struct EvalCommandTests {
+    @Test func answersAMixedStreamLineForLine() throws {
+        let requests = [
+            #"{"function": "softmax", "format": "float32", "logits": ["1.5", "-inf", "0x1.8p+3"], "temperature": "0.5"}"#,
+            #"{"function": "softmax", "format": "float32", "logits": ["1.5"], "temperature": "0"}"#,
+            #"{oops"#,
+            #"{"function": "cross_entropy", "format": "float16", "logits": ["0", "0", "0", "0"], "target": 3}"#,
+            #"{"function": "cross_entropy", "format": "float16", "logits": ["0", "0"], "target": 3}"#,
+            #"{"function": "bce_with_logits", "format": "float64", "logits": ["0"], "targets": ["2"]}"#,
+            #"{"function": "sigmoid", "format": "float16", "logits": ["-17", "0", "inf", "nan"]}"#,
+        ]
+        let (status, out, _) = try runCrossCheck(["eval", "--reference"], input: requests.joined(separator: "\n") + "\n")
+        let lines = out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(status == 1)
+        #expect(lines.count == requests.count)
+        #expect(lines[0] == #"{"result":["7.5825607e-10","0.0","1.0"]}"#)
+        #expect(lines[1].contains(#""error":"temperature"#))
+        #expect(lines[2].contains(#""error":"malformed JSON"#))
+        #expect(lines[3] == #"{"result":"1.387"}"#)  // log 4 in binary16
+        #expect(lines[4].contains(#""error":"target: class index 3 is out of range"#))
+        #expect(lines[5].contains(#""error":"targets[0]"#))
+        #expect(lines[6] == #"{"result":["6e-08","0.5","1.0","nan"]}"#)  // σ(−17) ≈ 0.69 of the least subnormal
+    }
+
+    @Test func exitsZeroWhenEveryRequestSucceeds() throws {
+        let (status, out, _) = try runCrossCheck(["eval", "--reference"], input: #"{"function": "logsumexp", "format": "float64", "logits": ["0", "0"]}"# + "\n")
+        #expect(status == 0)
+        #expect(out == #"{"result":"0.6931471805599453"}"# + "\n")
+    }
+
+    @Test func unknownImplementationIsAClearError() throws {
+        let (status, _, err) = try runCrossCheck(["eval", "--implementation", "nope"], input: "")
+        #expect(status != 0)
+        #expect(err.contains("unknown implementation 'nope'"))
+    }
+}
