@@ -8,6 +8,7 @@
 //   CrossCheckCore        the shared vocabulary: formats, functions, problems, the JSON-lines protocol.
 //   CrossCheckReference   the MPFR reference, correctly rounded by Ziv's strategy.
 //   CrossCheckKernels     the fast paths for Float16, Float and Double (no dependency on MPFR).
+//   CrossCheckProperties  the property engine: edge-biased generators, shrinking, replay, the catalog.
 //   CrossCheckCLI         the `crosscheck` commands as a testable library.
 //   crosscheck            a thin @main over CrossCheckCLI.
 import PackageDescription
@@ -18,6 +19,7 @@ let package = Package(
         .library(name: "CrossCheckKernels", targets: ["CrossCheckKernels"]),
         .library(name: "CrossCheckReference", targets: ["CrossCheckReference"]),
         .library(name: "CrossCheckCore", targets: ["CrossCheckCore"]),
+        .library(name: "CrossCheckProperties", targets: ["CrossCheckProperties"]),
         .executable(name: "crosscheck", targets: ["crosscheck"]),
     ],
     dependencies: [
@@ -33,10 +35,11 @@ let package = Package(
         .target(name: "CrossCheckCore", dependencies: ["ArbitraryPrecision"]),
         .target(name: "CrossCheckReference", dependencies: ["CrossCheckCore", "ArbitraryPrecision", "CMPFR"]),
         .target(name: "CrossCheckKernels"),
+        .target(name: "CrossCheckProperties", dependencies: ["CrossCheckCore", "CrossCheckReference", "ArbitraryPrecision"]),
         .target(
             name: "CrossCheckCLI",
             dependencies: [
-                "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels",
+                "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels", "CrossCheckProperties",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +53,7 @@ let package = Package(
             resources: []
         ),
         .testTarget(name: "CrossCheckKernelsTests", dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckCore"]),
+        .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckCLI", "CrossCheckCore"]),
         .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "crosscheck"]),
     ]
 )

@@ -1,15 +1,19 @@
 import CrossCheckCore
+import CrossCheckProperties
 import CrossCheckReference
 
 /// The built-in implementations, by the names `--implementation` takes.
 public enum Implementations {
     /// Every built-in implementation.
     public static var all: [any SoftmaxImplementation] {
-        [ReferenceImplementation()]
+        [ReferenceImplementation()] + FlawedImplementation.all.map { $0 as any SoftmaxImplementation }
     }
 
     /// The implementation `eval` uses when none is named.
     public static let defaultName = "reference"
+
+    /// The implementation `check` uses when none is named.
+    public static let defaultCheckName = "reference"
 
     public static var names: [String] { all.map(\.name) }
 

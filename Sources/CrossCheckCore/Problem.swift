@@ -113,4 +113,13 @@ public protocol SoftmaxImplementation: Sendable {
     var name: String { get }
     /// The answer to a validated problem; throws when it cannot answer.
     func evaluate(_ problem: Problem) throws -> Answer
+
+    /// The largest error this implementation claims for `function` in `format`, in ulps of the
+    /// format from the correctly rounded result (0: correctly rounded). Checks hold it to this.
+    func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double
+}
+
+extension SoftmaxImplementation {
+    /// By default an implementation claims to be correctly rounded.
+    public func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double { 0 }
 }

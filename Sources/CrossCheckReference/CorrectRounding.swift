@@ -36,13 +36,51 @@ func roundCorrectly(_ x: Enclosure, to format: FloatFormat) -> Double? {
                 // mpfr_can_round is conservative next to a power of two; the end test below is exact.
             }
         }
-        let down = ieee.round(lo), up = ieee.round(hi)
+        // x is irrational, so it is neither end: round each end as a point just inside the interval
+        // (this matters when an end is exactly a midpoint — say 1 − t minus a far smaller e^{−x}).
+        let down = roundJustInside(lo, above: true, format), up = roundJustInside(hi, above: false, format)
         if down == 0 && up == 0 {
             if lo.signum >= 0 { return 0.0 }
             if hi.signum <= 0 { return -0.0 }
             return nil
         }
         return down == up ? down : nil
+    }
+}
+
+/// The correct rounding of points infinitesimally above (or below) v: RN(v) unless v is exactly a
+/// rounding boundary — a midpoint between neighbours, half the least subnormal, or the overflow
+/// threshold — where it is the neighbour on that side.
+func roundJustInside(_ v: MPFloat, above: Bool, _ format: FloatFormat) -> Double {
+    let ieee = format.ieee
+    let r = ieee.round(v)
+    guard v.isRegular else { return r }
+    if r.isFinite && MPFloat.compare(MPFloat(r), v) == 0 { return r }  // v itself is a value of the format
+    // Neighbours a < v < b of the format (b may be +inf past the largest finite value).
+    let toward = MPFloat.compare(MPFloat(r), v) < 0
+    let (a, b): (Double, Double)
+    if r.isInfinite {
+        let g = format.greatestFiniteMagnitude
+        (a, b) = r > 0 ? (g, .infinity) : (-.infinity, -g)
+    } else {
+        let other = step(r, up: toward, format)
+        (a, b) = toward ? (r, other) : (other, r)
+    }
+    let boundary: MPFloat
+    if b.isInfinite || a.isInfinite {
+        boundary = b.isInfinite ? FormatBounds.of(format).overflow : FormatBounds.of(format).overflow.negated
+    } else {
+        boundary = MPFloat.sum(MPFloat(a), MPFloat(b), precision: 64).scaled(byPowerOfTwo: -1)
+    }
+    guard MPFloat.compare(boundary, v) == 0 else { return r }
+    return above ? b : a
+}
+
+private func step(_ x: Double, up: Bool, _ format: FloatFormat) -> Double {
+    switch format {
+    case .float16: return Double(up ? Float16(x).nextUp : Float16(x).nextDown)
+    case .float32: return Double(up ? Float(x).nextUp : Float(x).nextDown)
+    case .float64: return up ? x.nextUp : x.nextDown
     }
 }
 

@@ -10,28 +10,27 @@ import CrossCheckCore
 ///   mse    = (σ − t)²,   mse′ = 2(σ − t)·σ(x)·σ(−x)
 /// x = ±inf gives the limits: σ = 1 or 0 exactly, E = 0; bce is then 0 or +inf.
 enum ElementwiseReference {
-    static func evaluate(_ problem: Problem) throws(ReferenceError) -> Answer {
-        let format = problem.format
+    static func evaluate<F: Finisher>(_ problem: Problem, finisher: F) throws(ReferenceError) -> [F.Value] {
         let t = problem.targetVector
-        var out: [Double] = []
+        var out: [F.Value] = []
         out.reserveCapacity(problem.logits.count)
         for (i, x) in problem.logits.enumerated() {
-            out.append(try element(problem.function, x: x, t: t?[i], format: format))
+            out.append(try element(problem.function, x: x, t: t?[i], finisher: finisher))
         }
-        return .vector(out)
+        return out
     }
 
-    static func element(_ f: SoftmaxFunction, x: Double, t: Double?, format: FloatFormat) throws(ReferenceError) -> Double {
-        if x.isNaN || (t?.isNaN ?? false) { return .nan }
+    static func element<F: Finisher>(_ f: SoftmaxFunction, x: Double, t: Double?, finisher: F) throws(ReferenceError) -> F.Value {
+        if x.isNaN || (t?.isNaN ?? false) { return finisher.constant(.nan) }
         if f == .bceWithLogits && x.isInfinite {
             let t = t!
-            if x > 0 { return t == 1 ? 0 : .infinity }  // (1 − t)·x → 0 or +inf
-            return t == 0 ? 0 : .infinity               // −t·x → 0 or +inf
+            if x > 0 { return finisher.constant(t == 1 ? 0 : .infinity) }  // (1 − t)·x → 0 or +inf
+            return finisher.constant(t == 0 ? 0 : .infinity)               // −t·x → 0 or +inf
         }
         let xq: MPRational? = x.isFinite ? MPRational(x) : nil
         let tq = MPRational(t ?? 0)
         let one = MPRational(integer: 1)
-        let v = try zivRound(count: 1, format: format, initialPrecision: format.precision + 64) { (a, _) throws(NeedsMorePrecision) in
+        let v = try zivRound(count: 1, finisher: finisher, initialPrecision: finisher.precision + 64) { (a, _) throws(NeedsMorePrecision) in
             // σ(x) and σ(−x), exactly at ±inf.
             let sigma: Enclosure, sigmaNeg: Enclosure, e: Enclosure
             if let xq {

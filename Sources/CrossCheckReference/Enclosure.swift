@@ -137,6 +137,12 @@ struct IntervalArithmetic {
         return .interval(lo: lo.log1p(precision: precision, rounding: .down), hi: hi.log1p(precision: precision, rounding: .up))
     }
 
+    /// The enclosure of a quantity proved non-negative by algebra: its lower end raised to 0.
+    func atLeastZero(_ a: Enclosure) -> Enclosure {
+        guard case .interval(let lo, let hi) = a, lo.signum < 0 else { return a }
+        return .interval(lo: MPFloat(0.0, precision: precision), hi: hi)
+    }
+
     /// Σ terms: exact terms are added exactly, intervals end by end.
     func sum(_ terms: [Enclosure]) -> Enclosure {
         var exact = MPRational()

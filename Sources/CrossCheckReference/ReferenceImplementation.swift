@@ -21,30 +21,39 @@ public struct ReferenceImplementation: SoftmaxImplementation {
 
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
-        return try Self.answer(problem)
+        let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
+        return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
     }
 
-    static func answer(_ problem: Problem) throws(ReferenceError) -> Answer {
-        if problem.function.shape == .elementwise { return try ElementwiseReference.evaluate(problem) }
+    /// The exact results to `bits` bits of relative accuracy (each within 2⁻ᵇⁱᵗˢ of its magnitude,
+    /// or exact), for library users who want more than a format holds — finite differences, error
+    /// analyses. Non-finite results follow the same limit semantics.
+    public func highPrecisionValues(_ problem: Problem, bits: Int = 200) throws -> [MPFloat] {
+        try problem.validate()
+        return try Self.values(problem, finisher: PrecisionFinisher(bits: max(bits, 8)))
+    }
+
+    static func values<F: Finisher>(_ problem: Problem, finisher: F) throws(ReferenceError) -> [F.Value] {
+        if problem.function.shape == .elementwise { return try ElementwiseReference.evaluate(problem, finisher: finisher) }
         let n = problem.logits.count
         let f = problem.function
-        let nanAnswer: Answer = f.isScalar ? .scalar(.nan) : .vector(Array(repeating: .nan, count: n))
+        let nanAnswer = Array(repeating: finisher.constant(.nan), count: f.isScalar ? 1 : n)
         if problem.logits.contains(where: \.isNaN) || (problem.targetVector?.contains(where: \.isNaN) ?? false) {
             return nanAnswer
         }
         let plusInfinities = problem.logits.indices.filter { problem.logits[$0] == .infinity }
         let finiteCount = problem.logits.count(where: \.isFinite)
         if plusInfinities.count >= 2 || (plusInfinities.isEmpty && finiteCount == 0) {
-            if f == .logsumexp { return .scalar(plusInfinities.isEmpty ? -.infinity : .infinity) }
+            if f == .logsumexp { return [finisher.constant(plusInfinities.isEmpty ? -.infinity : .infinity)] }
             return nanAnswer
         }
         if let j = plusInfinities.first {
             switch f {
-            case .logsumexp: return .scalar(.infinity)
-            case .logSoftmax: return .vector((0..<n).map { $0 == j ? 0 : -.infinity })
-            default: return try RowReference.evaluate(problem, dominant: j)
+            case .logsumexp: return [finisher.constant(.infinity)]
+            case .logSoftmax: return (0..<n).map { finisher.constant($0 == j ? 0 : -.infinity) }
+            default: return try RowReference.evaluate(problem, dominant: j, finisher: finisher)
             }
         }
-        return try RowReference.evaluate(problem, dominant: nil)
+        return try RowReference.evaluate(problem, dominant: nil, finisher: finisher)
     }
 }

@@ -140,11 +140,16 @@ final class RowEvaluation {
     ///
     /// For rows up to `pairwiseLimit` classes it is evaluated as Σ_{i≠j} pᵢ·((pⱼ − tⱼ) − (pᵢ − tᵢ))
     /// (using Σpᵢ = 1), where a term with the same logit and target as j is exactly 0: no
-    /// cancellation, so even a result far below the format's range has a known sign. Longer rows use
-    /// the O(n) form dⱼ − Σᵢ dᵢpᵢ, which may cancel (Ziv's loop then raises the precision).
+    /// cancellation, so even a result far below the format's range has a known sign. Longer rows
+    /// with a class index y use the same sum regrouped in O(n) (with qⱼ = 1 − pⱼ):
+    ///   j = y: −(q_y² + Σ_{i≠y} pᵢ²)          j ≠ y: pⱼqⱼ + p_y q_y − Σ_{i≠j,y} pᵢ²
+    /// where the last sum is taken without the unique maximum's square when it would dominate.
+    /// Longer rows with a target vector use dⱼ − Σᵢ dᵢpᵢ, which may cancel (Ziv's loop then raises
+    /// the precision).
     func mseInner(_ j: Int) throws(NeedsMorePrecision) -> Enclosure {
         let p = try probabilities(), d = try differences()
         if row.count > Self.pairwiseLimit {
+            if case .classIndex(let y) = row.problem.target { return try oneHotInner(j, y, p) }
             if cachedWeightedDifferences == nil {
                 cachedWeightedDifferences = a.sum((0..<row.count).map { a.multiply(d[$0], p[$0]) })
             }
@@ -159,8 +164,47 @@ final class RowEvaluation {
         return a.sum(terms)
     }
 
+    /// The O(n) regrouping of `mseInner` for a one-hot target at y, arranged so that signs are
+    /// structural where tiny results occur (all but the maximum underflowing, k the unique maximum):
+    ///   j = y:          −(q_y² + Σ_{i≠y} pᵢ²)                                  < 0
+    ///   j = k ≠ y:      p_k p_y + p_y q_y + Σ_{i≠k,y} pᵢ(p_k − pᵢ)             > 0
+    ///   j ≠ k, y = k:   pⱼqⱼ + p_k p_j + Σ_{i≠j,k} pᵢ(p_k − pᵢ)  > 0, evaluated as
+    ///                   pⱼqⱼ + p_k q_k − Σ_{i≠j,k} pᵢ² and its lower end raised to 0 (proved above)
+    ///   otherwise:      pⱼqⱼ + p_y q_y − Σ_{i≠j,y} pᵢ²
+    private func oneHotInner(_ j: Int, _ y: Int, _ p: [Enclosure]) throws(NeedsMorePrecision) -> Enclosure {
+        if cachedSquares == nil {
+            cachedSquares = a.sum(p.map { a.multiply($0, $0) })
+            let k = uniqueMaximum
+            cachedSquaresWithoutMaximum = k.map { k in a.sum(p.indices.filter { $0 != k }.map { a.multiply(p[$0], p[$0]) }) }
+        }
+        let qy = try complement(y)
+        func square(_ i: Int) -> Enclosure { a.multiply(p[i], p[i]) }
+        if j == y {
+            // Σ_{i≠y} pᵢ²
+            let rest = (y == uniqueMaximum) ? cachedSquaresWithoutMaximum!! : a.subtract(cachedSquares!, square(y))
+            return a.negate(a.add(a.multiply(qy, qy), rest))
+        }
+        let k = uniqueMaximum
+        if j == k {
+            let spread = a.sum(p.indices.filter { $0 != j && $0 != y }.map { a.multiply(p[$0], a.subtract(p[j], p[$0])) })
+            return a.add(a.add(a.multiply(p[j], p[y]), a.multiply(p[y], qy)), spread)
+        }
+        // Σ_{i≠j,y} pᵢ², leaving the maximum's square out of any subtraction it would dominate.
+        let rest: Enclosure
+        if let k, k == y {
+            rest = a.subtract(cachedSquaresWithoutMaximum!!, square(j))
+        } else {
+            rest = a.subtract(a.subtract(cachedSquares!, square(j)), square(y))
+        }
+        let value = a.subtract(a.add(a.multiply(p[j], try complement(j)), a.multiply(p[y], qy)), rest)
+        if k == y { return a.atLeastZero(value) }
+        return value
+    }
+
     static let pairwiseLimit = 512
     private var cachedWeightedDifferences: Enclosure?
+    private var cachedSquares: Enclosure?
+    private var cachedSquaresWithoutMaximum: Enclosure??
 }
 
 extension MPRational {
@@ -171,15 +215,14 @@ extension MPRational {
 enum RowReference {
     /// The correctly rounded answer for a row function with finite or −inf logits (at least one
     /// finite), or one dominant +inf logit. NaN and the other infinite cases are settled by `RowLimits`.
-    static func evaluate(_ problem: Problem, dominant: Int?) throws(ReferenceError) -> Answer {
+    static func evaluate<F: Finisher>(_ problem: Problem, dominant: Int?, finisher: F) throws(ReferenceError) -> [F.Value] {
         let row = PreparedRow(problem, dominant: dominant)
-        let format = problem.format
         let n = problem.logits.count
-        let initial = format.precision + 64 + n.bitWidth - n.leadingZeroBitCount
+        let initial = finisher.precision + 64 + n.bitWidth - n.leadingZeroBitCount
         let f = problem.function
 
-        func run(_ count: Int, _ body: @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [Double] {
-            try zivRound(count: count, format: format, initialPrecision: initial) { (arithmetic, pending) throws(NeedsMorePrecision) in
+        func run(_ count: Int, _ body: @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [F.Value] {
+            try zivRound(count: count, finisher: finisher, initialPrecision: initial) { (arithmetic, pending) throws(NeedsMorePrecision) in
                 let evaluation = RowEvaluation(row, arithmetic)
                 var out: [Enclosure] = []
                 out.reserveCapacity(pending.count)
@@ -194,49 +237,48 @@ enum RowReference {
             let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
                 a(e).add(.exact(row.maxOverT), try e.logSum())
             }
-            return .scalar(v[0])
+            return v
         case .softmax:
-            return .vector(try run(n) { (e, i) throws(NeedsMorePrecision) in try e.p(i) })
+            return try run(n) { (e, i) throws(NeedsMorePrecision) in try e.p(i) }
         case .logSoftmax:
             var out = try run(n) { (e, i) throws(NeedsMorePrecision) in
                 guard let gap = row.gaps[i] else { return .zero }  // masked; set to −inf below
                 return a(e).subtract(.exact(gap), try e.logSum())
             }
-            for i in 0..<n where row.gaps[i] == nil { out[i] = -.infinity }
-            return .vector(out)
+            for i in 0..<n where row.gaps[i] == nil { out[i] = finisher.constant(-.infinity) }
+            return out
         case .crossEntropy:
-            return .scalar(try crossEntropy(row, run))
+            return [try crossEntropy(row, finisher, run)]
         case .crossEntropyGrad:
             let t = row.targets!
-            return .vector(try run(n) { (e, i) throws(NeedsMorePrecision) in
+            return try run(n) { (e, i) throws(NeedsMorePrecision) in
                 let ar = a(e)
                 // (Σt)pᵢ − tᵢ = (Σ_{k≠i} tₖ)pᵢ − tᵢ(1 − pᵢ): no cancellation for a class index.
                 let weighted = ar.multiply(.exact(row.targetSum - t[i]), try e.p(i))
                 let g = ar.multiply(ar.subtract(weighted, ar.multiply(.exact(t[i]), try e.complement(i))), .exact(row.inverseTemperature))
                 return g
-            })
+            }
         case .mseSoftmax:
             let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
                 let ar = a(e)
                 return ar.sum(try e.differences().map { ar.multiply($0, $0) })
             }
-            return .scalar(v[0])
+            return v
         case .mseSoftmaxGrad:
-            return .vector(try run(n) { (e, j) throws(NeedsMorePrecision) in
+            return try run(n) { (e, j) throws(NeedsMorePrecision) in
                 let ar = a(e)
-                let g = ar.multiply(ar.multiply(.exact(MPRational(integer: 2) * row.inverseTemperature), try e.p(j)), try e.mseInner(j))
-                return g
-            })
+                return ar.multiply(ar.multiply(.exact(MPRational(integer: 2) * row.inverseTemperature), try e.p(j)), try e.mseInner(j))
+            }
         default:
             preconditionFailure("\(f) is not a row function")
         }
     }
 
     /// Cross-entropy, with ±inf from masked or dominated classes carrying a non-zero target.
-    private static func crossEntropy(
-        _ row: PreparedRow,
-        _ run: ((Int, @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [Double])
-    ) throws(ReferenceError) -> Double {
+    private static func crossEntropy<F: Finisher>(
+        _ row: PreparedRow, _ finisher: F,
+        _ run: ((Int, @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [F.Value])
+    ) throws(ReferenceError) -> F.Value {
         // Terms whose class is masked (−inf logit) or beaten by a +inf logit are ±inf·sign(tᵢ).
         var infinite = Set<FloatingPointSign>()
         let t = row.targets!
@@ -244,9 +286,9 @@ enum RowReference {
             let unreachable = row.dominant.map { $0 != i } ?? (row.gaps[i] == nil)
             if unreachable { infinite.insert(t[i].signum > 0 ? .plus : .minus) }
         }
-        if infinite.count == 2 { return .nan }
-        if let s = infinite.first { return s == .plus ? .infinity : -.infinity }
-        if row.dominant != nil { return 0 }  // only the dominant class has weight: LSE − z/T → 0
+        if infinite.count == 2 { return finisher.constant(.nan) }
+        if let s = infinite.first { return finisher.constant(s == .plus ? .infinity : -.infinity) }
+        if row.dominant != nil { return finisher.constant(0) }  // only the dominant class has weight: LSE − z/T → 0
         let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
             let a = e.a
             var weighted = MPRational()

@@ -7,6 +7,44 @@ public struct ReferenceError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// What the reference makes of an enclosure: a value once the enclosure is tight enough.
+protocol Finisher {
+    associatedtype Value
+    /// The value when `x` decides it, nil when more precision is needed.
+    func decide(_ x: Enclosure) -> Value?
+    /// A value known without computing (±inf, NaN, ±0 from the limit semantics).
+    func constant(_ x: Double) -> Value
+    /// The format whose rounding is wanted (sets the first working precision).
+    var precision: Int { get }
+}
+
+/// Correct rounding to a format: Ziv's test of `roundCorrectly`.
+struct RoundingFinisher: Finisher {
+    let format: FloatFormat
+    var precision: Int { format.precision }
+    func decide(_ x: Enclosure) -> Double? { roundCorrectly(x, to: format) }
+    func constant(_ x: Double) -> Double { x }
+}
+
+/// A high-precision value: the midpoint of an enclosure of relative width ≤ 2⁻ᵇⁱᵗˢ (or exact).
+struct PrecisionFinisher: Finisher {
+    let bits: Int
+    var precision: Int { bits }
+    func decide(_ x: Enclosure) -> MPFloat? {
+        switch x {
+        case .exact(let q): return q.mpFloat(precision: bits + 2)
+        case .interval(let lo, let hi):
+            let w = bits + 2
+            let mid = MPFloat.sum(lo, hi, precision: w).scaled(byPowerOfTwo: -1)
+            let width = MPFloat.difference(hi, lo, precision: 32, rounding: .up)
+            if width.isZero { return mid }
+            guard mid.isRegular, width.isRegular, mid.exponent - width.exponent >= bits else { return nil }
+            return mid
+        }
+    }
+    func constant(_ x: Double) -> MPFloat { MPFloat(x) }
+}
+
 /// Ziv's strategy over the outputs of one problem.
 ///
 /// `enclose(arithmetic, pending)` returns a proven enclosure of each pending
@@ -14,16 +52,16 @@ public struct ReferenceError: Error, Sendable, CustomStringConvertible {
 /// rounding are done; the rest are evaluated again with twice the precision. Exact results are
 /// rationals and round at once; all others are irrational (see `Enclosure`), so the loop ends. The
 /// precision cap only turns a defect in that argument into an error instead of a hang.
-func zivRound(
+func zivRound<F: Finisher>(
     count: Int,
-    format: FloatFormat,
+    finisher: F,
     initialPrecision: Int,
     enclose: (IntervalArithmetic, [Int]) throws(NeedsMorePrecision) -> [Enclosure]
-) throws(ReferenceError) -> [Double] {
-    var results = [Double](repeating: .nan, count: count)
+) throws(ReferenceError) -> [F.Value] {
+    var results = [F.Value?](repeating: nil, count: count)
     var pending = Array(0..<count)
     var precision = initialPrecision
-    let cap = 1 << 16
+    let cap = 1 << 14
     while !pending.isEmpty {
         guard precision <= cap else {
             throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result?)")
@@ -33,7 +71,7 @@ func zivRound(
             let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try enclose(arithmetic, pending) }
             var stillPending: [Int] = []
             for (k, index) in pending.enumerated() {
-                if let rounded = ExponentRange.widest({ roundCorrectly(enclosures[k], to: format) }) {
+                if let rounded = ExponentRange.widest({ finisher.decide(enclosures[k]) }) {
                     results[index] = rounded
                 } else {
                     stillPending.append(index)
@@ -45,5 +83,5 @@ func zivRound(
         }
         precision *= 2
     }
-    return results
+    return results.map { $0! }
 }

@@ -1,0 +1,124 @@
+import CrossCheckCore
+import Foundation
+
+/// The result of running one property.
+public struct PropertyOutcome: Sendable {
+    public let property: String
+    /// Generated examples checked (replayed regressions not counted).
+    public let examples: Int
+    /// Stored counterexamples replayed first.
+    public let replayed: Int
+    /// The shrunk counterexample, when the property failed.
+    public let counterexample: Problem?
+    /// Why it failed (on the shrunk counterexample).
+    public let message: String?
+    /// Property evaluations spent shrinking.
+    public let shrinkEvaluations: Int
+
+    public var passed: Bool { counterexample == nil && message == nil }
+
+    /// One line for people: `PASS name (N examples)` or `FAIL name: why — request line`.
+    public var summaryLine: String {
+        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" }
+        let request = counterexample.map { ProtocolCodec.encodeRequest($0) } ?? "-"
+        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
+    }
+}
+
+/// Runs properties against an implementation: replays stored counterexamples, then generated
+/// examples from a seed; shrinks the first failure and stores it.
+public struct CheckRunner: Sendable {
+    public var seed: UInt64
+    /// Generated examples per property.
+    public var examples: Int
+    public var formats: [FloatFormat]
+    /// Restricts the functions checked (nil: every function the property uses).
+    public var functions: [SoftmaxFunction]?
+    public var maxULPOverride: Double?
+    public var generator: ProblemGenerator
+    public var shrinker: Shrinker
+    /// Where counterexamples are replayed from and saved to (nil: neither).
+    public var regressions: RegressionStore?
+    /// Save new counterexamples to `regressions`.
+    public var saveCounterexamples: Bool
+    /// Hears `property: request line` before each generated or replayed problem is checked.
+    public var trace: (@Sendable (String) -> Void)?
+
+    public init(
+        seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.allCases,
+        functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
+        generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
+        regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
+        trace: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.trace = trace
+        self.seed = seed
+        self.examples = examples
+        self.formats = formats
+        self.functions = functions
+        self.maxULPOverride = maxULPOverride
+        self.generator = generator
+        self.shrinker = shrinker
+        self.regressions = regressions
+        self.saveCounterexamples = saveCounterexamples
+    }
+
+    /// The functions of `property` this run checks.
+    func selected(_ property: Property) -> [SoftmaxFunction] {
+        guard let functions else { return property.functions }
+        return property.functions.filter { functions.contains($0) }
+    }
+
+    /// Runs one property; `progress` hears each problem as it is checked.
+    public func run(_ property: Property, on implementation: any SoftmaxImplementation) -> PropertyOutcome {
+        let context = PropertyContext(implementation: implementation, maxULPOverride: maxULPOverride)
+        let chosen = selected(property)
+        guard !chosen.isEmpty, !formats.isEmpty else {
+            return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
+        }
+        func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
+            let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
+            let message = property.holds(small, context).1 ?? why
+            if saveCounterexamples, let regressions { try? regressions.save(small, for: property.name) }
+            return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
+                                   counterexample: small, message: message, shrinkEvaluations: spent)
+        }
+        // Replay stored counterexamples first.
+        var replayed = 0
+        if let regressions {
+            for p in regressions.problems(for: property.name).problems
+            where chosen.contains(p.function) && formats.contains(p.format) {
+                replayed += 1
+                trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
+                let (ok, why) = property.holds(p, context)
+                if !ok { return fail(p, why ?? "failed", examples: 0, replayed: replayed) }
+            }
+        }
+        var rng = SplitMix64(seed: seed).fork(Self.stableHash(property.name))
+        for k in 0..<examples {
+            let f = chosen[k % chosen.count]
+            let format = formats[(k / chosen.count) % formats.count]
+            let p = property.generate(generator, f, format, &rng)
+            trace?("\(property.name) #\(k): \(ProtocolCodec.encodeRequest(p))")
+            let (ok, why) = property.holds(p, context)
+            if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }
+        }
+        return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil, shrinkEvaluations: 0)
+    }
+
+    /// Runs every property, in order.
+    public func run(_ properties: [Property], on implementation: any SoftmaxImplementation, each: (PropertyOutcome) -> Void = { _ in }) -> [PropertyOutcome] {
+        properties.map { property in
+            let outcome = run(property, on: implementation)
+            each(outcome)
+            return outcome
+        }
+    }
+
+    /// FNV-1a: a hash of a name that is the same in every process (Swift's `hashValue` is not).
+    static func stableHash(_ s: String) -> Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return Int(truncatingIfNeeded: h)
+    }
+}

@@ -1,0 +1,242 @@
+import CrossCheckCore
+import Foundation
+
+/// The kinds of rows the generators make, each aimed at a known way softmax-family code fails.
+public enum RowKind: String, CaseIterable, Sendable, Hashable, Codable {
+    /// Ordinary logits, N(0, σ²) with σ ∈ {1, 3, 10}.
+    case normal
+    /// Any finite value of the format (uniform bit patterns): spread over the whole range.
+    case spread
+    /// Clustered just below the largest finite value: overflow if not shifted.
+    case nearMax
+    /// Very negative logits: underflow if not shifted.
+    case veryNegative
+    /// Values a few ulps apart.
+    case nearTies
+    /// All equal: exact results (2⁻ᵏ and friends).
+    case equal
+    /// One logit far ahead of the rest.
+    case dominant
+    /// The largest logit leads the next by a gap at a log1p-regime boundary or in 16…40: LSE − max is tiny.
+    case gap
+    /// Some entries −inf (at least one finite).
+    case masked
+    /// One entry +inf.
+    case singlePlusInfinity
+    /// Two or more entries +inf.
+    case multiplePlusInfinity
+    /// One entry NaN.
+    case nan
+    /// Subnormal logits.
+    case subnormal
+    /// Special values of the format: ±0, least subnormal and normal, largest finite, 1 ± ulp, exp thresholds…
+    case edge
+    /// Long rows (1,024 to the maximum length).
+    case long
+
+    /// Kinds whose rows are all finite.
+    public var isFinite: Bool {
+        switch self {
+        case .masked, .singlePlusInfinity, .multiplePlusInfinity, .nan: return false
+        default: return true
+        }
+    }
+}
+
+/// Draws edge-biased values, rows, targets and temperatures for a format.
+public struct ProblemGenerator: Sendable {
+    /// The longest row generated (only `long` rows and rare others reach it).
+    public var maxClasses: Int
+    /// The row kinds to draw from.
+    public var rowKinds: [RowKind]
+
+    public init(maxClasses: Int = 32_768, rowKinds: [RowKind] = RowKind.allCases) {
+        self.maxClasses = max(1, maxClasses)
+        self.rowKinds = rowKinds.isEmpty ? RowKind.allCases : rowKinds
+    }
+
+    // MARK: Values
+
+    /// A normal deviate (Box–Muller).
+    static func gaussian(_ rng: inout SplitMix64) -> Double {
+        let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
+        let v = Double.random(in: 0..<1, using: &rng)
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+
+    /// An ordinary value of `format`, N(0, σ²) rounded.
+    public func ordinary(_ format: FloatFormat, scale: Double = 3, _ rng: inout SplitMix64) -> Double {
+        format.rounded(Self.gaussian(&rng) * scale)
+    }
+
+    /// Any finite value of the format, by uniform bit pattern (so every binade is equally likely).
+    public func anyFinite(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
+        while true {
+            let x: Double
+            switch format {
+            case .float16: x = Double(Float16(bitPattern: UInt16.random(in: 0...UInt16.max, using: &rng)))
+            case .float32: x = Double(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng)))
+            case .float64: x = Double(bitPattern: rng.next())
+            }
+            if x.isFinite { return x }
+        }
+    }
+
+    /// A special value of the format with a random sign.
+    public func edge(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
+        let m = EdgeValues(format).magnitudes.randomElement(using: &rng)!
+        return rng.chance(0.5) ? m : -m
+    }
+
+    /// `x` moved by k ulps of `format`.
+    public func step(_ x: Double, by k: Int, in format: FloatFormat) -> Double {
+        var y = x
+        for _ in 0..<abs(k) {
+            switch format {
+            case .float16: y = Double(k > 0 ? Float16(y).nextUp : Float16(y).nextDown)
+            case .float32: y = Double(k > 0 ? Float(y).nextUp : Float(y).nextDown)
+            case .float64: y = k > 0 ? y.nextUp : y.nextDown
+            }
+        }
+        return y
+    }
+
+    // MARK: Rows
+
+    /// A row length: mostly short, sometimes hundreds, rarely up to `maxClasses`.
+    public func classCount(_ rng: inout SplitMix64) -> Int {
+        let r = Double.random(in: 0..<1, using: &rng)
+        let n: Int
+        if r < 0.5 { n = Int.random(in: 1...8, using: &rng) }
+        else if r < 0.85 { n = Int.random(in: 2...64, using: &rng) }
+        else if r < 0.98 { n = Int.random(in: 65...1024, using: &rng) }
+        else { n = Int.random(in: 1025...max(1025, maxClasses), using: &rng) }
+        return min(n, maxClasses)
+    }
+
+    /// A row of `kind` for `format`; `temperature` scales gaps so they mean what they say in z/T.
+    public func row(_ kind: RowKind, _ format: FloatFormat, temperature: Double, _ rng: inout SplitMix64) -> [Double] {
+        var n = classCount(&rng)
+        let big = format.greatestFiniteMagnitude
+        switch kind {
+        case .normal:
+            let scale = [1.0, 3, 10].randomElement(using: &rng)!
+            return (0..<n).map { _ in ordinary(format, scale: scale, &rng) }
+        case .spread:
+            return (0..<n).map { _ in anyFinite(format, &rng) }
+        case .nearMax:
+            return (0..<n).map { _ in
+                rng.chance(0.2) ? big : format.rounded(big * (1 - abs(Self.gaussian(&rng)) * 1e-3))
+            }
+        case .veryNegative:
+            let center = -big * Double.random(in: 0.001...1, using: &rng)
+            return (0..<n).map { _ in format.rounded(max(-big, center * (1 + Self.gaussian(&rng) * 1e-2))) }
+        case .nearTies:
+            let base = ordinary(format, scale: 10, &rng)
+            return (0..<n).map { _ in step(base, by: Int.random(in: -3...3, using: &rng), in: format) }
+        case .equal:
+            let v = rng.chance(0.3) ? edge(format, &rng) : ordinary(format, &rng)
+            n = rng.chance(0.5) ? (1 << Int.random(in: 0...6, using: &rng)) : n
+            return Array(repeating: v, count: min(n, maxClasses))
+        case .dominant, .gap:
+            n = max(n, 2)
+            var z = (0..<n).map { _ in ordinary(format, scale: 1, &rng) }
+            let gaps = kind == .gap ? EdgeValues(format).log1pRegimeGaps + [Double.random(in: 16...40, using: &rng)]
+                                    : [Double.random(in: 40...200, using: &rng)]
+            let gap = gaps.randomElement(using: &rng)!
+            let lead = Int.random(in: 0..<n, using: &rng)
+            let others = z.indices.filter { $0 != lead }.map { z[$0] }.max()!
+            z[lead] = format.rounded(others + gap * temperature)
+            return z.map { $0.isFinite ? $0 : format.greatestFiniteMagnitude }
+        case .masked:
+            n = max(n, 2)
+            var z = (0..<n).map { _ in ordinary(format, &rng) }
+            let keep = Int.random(in: 0..<n, using: &rng)
+            for i in z.indices where i != keep && rng.chance(0.4) { z[i] = -.infinity }
+            return z
+        case .singlePlusInfinity:
+            var z = (0..<n).map { _ in rng.chance(0.2) ? -Double.infinity : ordinary(format, &rng) }
+            z[Int.random(in: 0..<n, using: &rng)] = .infinity
+            return z
+        case .multiplePlusInfinity:
+            n = max(n, 2)
+            var z = (0..<n).map { _ in ordinary(format, &rng) }
+            let first = Int.random(in: 0..<n, using: &rng)
+            var second = Int.random(in: 0..<n - 1, using: &rng)
+            if second >= first { second += 1 }
+            z[first] = .infinity
+            z[second] = .infinity
+            return z
+        case .nan:
+            var z = (0..<n).map { _ in ordinary(format, &rng) }
+            z[Int.random(in: 0..<n, using: &rng)] = .nan
+            return z
+        case .subnormal:
+            let least = format.leastNonzeroMagnitude
+            let steps = format.leastNormalMagnitude / least
+            return (0..<n).map { _ in
+                let k = Double(Int.random(in: -Int(min(steps, 1e6))...Int(min(steps, 1e6)), using: &rng))
+                return format.rounded(k * least)
+            }
+        case .edge:
+            return (0..<n).map { _ in rng.chance(0.8) ? edge(format, &rng) : ordinary(format, &rng) }
+        case .long:
+            let m = Int.random(in: min(1024, maxClasses)...maxClasses, using: &rng)
+            let scale = [1.0, 10, 100].randomElement(using: &rng)!
+            return (0..<m).map { _ in ordinary(format, scale: scale, &rng) }
+        }
+    }
+
+    // MARK: Temperatures and targets
+
+    /// T = 1 often; otherwise 10^U(−4, 4) rounded to the format.
+    public func temperature(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
+        if rng.chance(0.4) { return 1 }
+        let t = format.rounded(pow(10, Double.random(in: -4...4, using: &rng)))
+        return t > 0 && t.isFinite ? t : 1
+    }
+
+    /// Targets for a row function: a class index, a soft vector summing to 1 (as well as the format
+    /// allows) or not, or a label-smoothed one-hot.
+    public func rowTarget(classes n: Int, _ format: FloatFormat, _ rng: inout SplitMix64) -> Target {
+        let r = Double.random(in: 0..<1, using: &rng)
+        let y = Int.random(in: 0..<n, using: &rng)
+        if r < 0.5 { return .classIndex(y) }
+        if r < 0.7 {
+            let w = (0..<n).map { _ in -log(Double.random(in: Double.ulpOfOne..<1, using: &rng)) }
+            let s = w.reduce(0, +)
+            return .vector(w.map { format.rounded($0 / s) })
+        }
+        if r < 0.85 { return .vector((0..<n).map { _ in format.rounded(Double.random(in: 0...1, using: &rng)) }) }
+        let eps = [0.1, 0.05, 0.2].randomElement(using: &rng)!
+        return .vector((0..<n).map { format.rounded(($0 == y ? 1 - eps : 0) + eps / Double(n)) })
+    }
+
+    /// A target in [0, 1] for an elementwise loss, biased to 0, 1 and ½.
+    public func elementTarget(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
+        switch Int.random(in: 0..<6, using: &rng) {
+        case 0: return 0
+        case 1: return 1
+        case 2: return 0.5
+        case 3: return [format.leastNonzeroMagnitude, 1 - EdgeValues(format).unitRoundoff].randomElement(using: &rng)!
+        default: return format.rounded(Double.random(in: 0...1, using: &rng))
+        }
+    }
+
+    // MARK: Problems
+
+    /// A problem for `function` in `format`, with a row of `kind` (drawn when nil).
+    public func problem(_ function: SoftmaxFunction, _ format: FloatFormat, kind: RowKind? = nil, _ rng: inout SplitMix64) -> Problem {
+        let kind = kind ?? rowKinds.randomElement(using: &rng)!
+        if function.shape == .elementwise {
+            var x = row(kind, format, temperature: 1, &rng)
+            if x.count > 64 && kind != .long { x = Array(x.prefix(64)) }
+            let t: Target? = function.takesTarget ? .vector(x.map { _ in elementTarget(format, &rng) }) : nil
+            return Problem(function: function, format: format, logits: x, target: t)
+        }
+        let t = temperature(format, &rng)
+        let z = row(kind, format, temperature: t, &rng)
+        let target: Target? = function.takesTarget ? rowTarget(classes: z.count, format, &rng) : nil
+        return Problem(function: function, format: format, logits: z, temperature: t, target: target)
+    }
+}

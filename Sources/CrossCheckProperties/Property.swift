@@ -1,0 +1,118 @@
+import CrossCheckCore
+import CrossCheckReference
+
+/// What a property check can use: the implementation under test, the reference, and the error the
+/// implementation is held to.
+public struct PropertyContext: Sendable {
+    public let implementation: any SoftmaxImplementation
+    public let reference: ReferenceImplementation
+    /// Overrides the implementation's own claim (`maximumULPError`) when set.
+    public let maxULPOverride: Double?
+
+    public init(implementation: any SoftmaxImplementation, maxULPOverride: Double? = nil) {
+        self.implementation = implementation
+        self.reference = ReferenceImplementation()
+        self.maxULPOverride = maxULPOverride
+    }
+
+    /// The error bound, in ulps, the implementation is held to.
+    public func maxULP(_ f: SoftmaxFunction, _ format: FloatFormat) -> Double {
+        maxULPOverride ?? implementation.maximumULPError(f, format)
+    }
+
+    /// The implementation's answer's numbers (its errors are the property's failures).
+    public func values(_ p: Problem) throws -> [Double] {
+        do {
+            let answer = try implementation.evaluate(p)
+            let v = answer.values
+            if v.count != (p.function.isScalar ? 1 : p.logits.count) {
+                throw ProblemError("answered \(v.count) values, expected \(p.function.isScalar ? 1 : p.logits.count)")
+            }
+            return v
+        } catch let e as ProblemError {
+            throw PropertyFailure("\(implementation.name) could not answer: \(e.message)")
+        } catch let e as PropertyFailure {
+            throw e
+        } catch {
+            throw PropertyFailure("\(implementation.name) could not answer: \(error)")
+        }
+    }
+
+    /// The correctly rounded values. When the reference itself cannot answer (a precision cap
+    /// reached on a pathological row), the check is inconclusive rather than failed.
+    public func exact(_ p: Problem) throws -> [Double] {
+        do { return try reference.evaluate(p).values }
+        catch let e as ReferenceError { throw Inconclusive(reason: e.message) }
+    }
+
+    /// The same problem for another function.
+    public func with(_ p: Problem, _ f: SoftmaxFunction, target: Target?? = .none) -> Problem {
+        var q = p
+        q.function = f
+        if case .some(let t) = target { q.target = t }
+        return q
+    }
+}
+
+/// Thrown when a check cannot reach a verdict through no fault of the implementation.
+public struct Inconclusive: Error, Sendable {
+    public var reason: String
+}
+
+/// A property's verdict on one problem: thrown to say the property does not hold, and why.
+public struct PropertyFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A named, documented property of the softmax family, checkable on any implementation.
+public struct Property: Sendable {
+    /// Short name (command line, fixture file name).
+    public let name: String
+    /// The mathematics it checks, in one or two sentences.
+    public let summary: String
+    /// The functions its problems use.
+    public let functions: [SoftmaxFunction]
+    /// Makes a problem for one of `functions` in a format (default: the general generator).
+    public let generate: @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem
+    /// Throws `PropertyFailure` when the property does not hold on the problem.
+    public let check: @Sendable (Problem, PropertyContext) throws -> Void
+
+    public init(
+        name: String, summary: String, functions: [SoftmaxFunction],
+        generate: @escaping @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem = { g, f, format, rng in
+            g.problem(f, format, &rng)
+        },
+        check: @escaping @Sendable (Problem, PropertyContext) throws -> Void
+    ) {
+        self.name = name
+        self.summary = summary
+        self.functions = functions
+        self.generate = generate
+        self.check = check
+    }
+
+    /// True when the property holds on `p` (a failure to answer is a failure).
+    public func holds(_ p: Problem, _ context: PropertyContext) -> (Bool, String?) {
+        do {
+            try check(p, context)
+            return (true, nil)
+        } catch let f as PropertyFailure {
+            return (false, f.message)
+        } catch is Inconclusive {
+            return (true, nil)
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+}
+
+/// Throws a `PropertyFailure` with `message` unless `condition`.
+@inline(__always)
+func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+    if !condition { throw PropertyFailure(message()) }
+}
+
+/// Formats a number of `format` for messages.
+func show(_ x: Double, _ format: FloatFormat) -> String { format.format(format.rounded(x)) }

@@ -1,0 +1,25 @@
+/// A small, fast, seedable generator (Steele, Lea & Flood's SplitMix64): every run of the engine
+/// is a pure function of its seed, so a seed printed by one run replays it exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// An independent generator for sub-task `index` (same seed, same index → same stream).
+    public func fork(_ index: Int) -> SplitMix64 {
+        var copy = SplitMix64(seed: state ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+        _ = copy.next()
+        return copy
+    }
+
+    /// True with probability p.
+    public mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
+}
