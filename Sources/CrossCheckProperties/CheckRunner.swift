@@ -106,13 +106,19 @@ public struct CheckRunner: Sendable {
         return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil, shrinkEvaluations: 0)
     }
 
-    /// Runs every property, in order.
-    public func run(_ properties: [Property], on implementation: any SoftmaxImplementation, each: (PropertyOutcome) -> Void = { _ in }) -> [PropertyOutcome] {
-        properties.map { property in
+    /// Runs every property, in order (stopping after the first failure when asked).
+    public func run(
+        _ properties: [Property], on implementation: any SoftmaxImplementation,
+        stopAtFirstFailure: Bool = false, each: (PropertyOutcome) -> Void = { _ in }
+    ) -> [PropertyOutcome] {
+        var outcomes: [PropertyOutcome] = []
+        for property in properties {
             let outcome = run(property, on: implementation)
             each(outcome)
-            return outcome
+            outcomes.append(outcome)
+            if stopAtFirstFailure && !outcome.passed { break }
         }
+        return outcomes
     }
 
     /// FNV-1a: a hash of a name that is the same in every process (Swift's `hashValue` is not).

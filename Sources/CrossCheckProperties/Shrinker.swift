@@ -11,7 +11,10 @@ public struct Shrinker: Sendable {
     /// The most property evaluations one shrink may spend.
     public var budget: Int
 
-    public init(budget: Int = 600) { self.budget = budget }
+    public init(budget: Int = 300) { self.budget = budget }
+
+    /// Rows longer than this shrink by dropping chunks only (value by value would cost too much).
+    static let valueShrinkLimit = 64
 
     /// The smallest failing problem found, and how many evaluations were spent.
     public func shrink(_ problem: Problem, stillFails: (Problem) -> Bool) -> (problem: Problem, evaluations: Int) {
@@ -47,7 +50,7 @@ public struct Shrinker: Sendable {
                 start += chunk
             }
             chunk = chunk > 1 ? chunk / 2 : 0
-            if out.count > 64 { break }
+            if out.count > 64 || (n > Self.valueShrinkLimit && chunk < n / 64) { break }
         }
         // Temperature toward 1.
         if p.temperature != 1 {
@@ -67,6 +70,7 @@ public struct Shrinker: Sendable {
             out.append(q)
         }
         // Simpler values, one position at a time.
+        guard n <= Self.valueShrinkLimit else { return out }
         for i in 0..<n {
             for v in simpler(p.logits[i], in: p.format) {
                 var q = p
