@@ -52,7 +52,26 @@ public struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Print each problem (as a request line) to stderr before checking it.")
     var verbose = false
 
+    @Flag(name: .customLong("exhaustive-float16"), help: "Instead of the catalog: every Float16 input of the elementwise functions (t = 0 and 1) and of two-class rows [0, x], against the reference.")
+    var exhaustiveFloat16 = false
+
     public init() {}
+
+    func runExhaustive(_ subject: any SoftmaxImplementation) throws {
+        print("crosscheck check --implementation \(subject.name) --exhaustive-float16")
+        var failed = 0
+        for name in ExhaustiveFloat16.sweepNames {
+            let result = ExhaustiveFloat16.run(subject, only: [name])[0]
+            let function = SoftmaxFunction.allCases.first { name.hasPrefix($0.name + " ") || name == $0.name }!
+            let bound = maxULP ?? subject.maximumULPError(function, .float16)
+            let ok = result.worstULP <= bound && result.wrongNonFinite == 0
+            if !ok { failed += 1 }
+            print((ok ? "PASS " : "FAIL ") + result.line)
+            fflush(nil)
+        }
+        print("\(ExhaustiveFloat16.sweepNames.count - failed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode(1) }
+    }
 
     @Sendable static func traceToStandardError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -81,6 +100,10 @@ public struct CheckCommand: ParsableCommand {
             subject = ExternalImplementation(command: external, timeout: timeout, maximumULPError: maxULP ?? 1)
         } else {
             subject = Implementations.named(implementation ?? Implementations.defaultCheckName)!
+        }
+        if exhaustiveFloat16 {
+            try runExhaustive(subject)
+            return
         }
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
         let runner = CheckRunner(

@@ -6,14 +6,14 @@ import CrossCheckReference
 public enum Implementations {
     /// Every built-in implementation.
     public static var all: [any SoftmaxImplementation] {
-        [ReferenceImplementation()] + FlawedImplementation.all.map { $0 as any SoftmaxImplementation }
+        [ReferenceImplementation(), FastPathImplementation()] + FlawedImplementation.all.map { $0 as any SoftmaxImplementation }
     }
 
-    /// The implementation `eval` uses when none is named.
-    public static let defaultName = "reference"
+    /// The implementation `eval` uses when none is named: the fast paths.
+    public static let defaultName = "fast"
 
-    /// The implementation `check` uses when none is named.
-    public static let defaultCheckName = "reference"
+    /// The implementation `check` uses when none is named: the fast paths.
+    public static let defaultCheckName = "fast"
 
     public static var names: [String] { all.map(\.name) }
 

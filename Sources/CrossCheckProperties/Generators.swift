@@ -145,6 +145,12 @@ public struct ProblemGenerator: Sendable {
                                     : [Double.random(in: 40...200, using: &rng)]
             let gap = gaps.randomElement(using: &rng)!
             let lead = Int.random(in: 0..<n, using: &rng)
+            if kind == .gap && rng.chance(0.5) {
+                // The leader at 0, the rest at least `gap` below: LSE itself is tiny, log1p(Σ) exactly.
+                for i in z.indices where i != lead { z[i] = format.rounded(-(gap + abs(z[i])) * temperature) }
+                z[lead] = 0
+                return z.map { $0.isFinite ? $0 : -format.greatestFiniteMagnitude }
+            }
             let others = z.indices.filter { $0 != lead }.map { z[$0] }.max()!
             z[lead] = format.rounded(others + gap * temperature)
             return z.map { $0.isFinite ? $0 : format.greatestFiniteMagnitude }

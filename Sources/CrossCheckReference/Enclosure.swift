@@ -143,6 +143,12 @@ struct IntervalArithmetic {
         return .interval(lo: MPFloat(0.0, precision: precision), hi: hi)
     }
 
+    /// The enclosure of a quantity proved non-positive by algebra: its upper end lowered to 0.
+    func atMostZero(_ a: Enclosure) -> Enclosure {
+        guard case .interval(let lo, let hi) = a, hi.signum > 0 else { return a }
+        return .interval(lo: lo, hi: MPFloat(0.0, precision: precision))
+    }
+
     /// Σ terms: exact terms are added exactly, intervals end by end.
     func sum(_ terms: [Enclosure]) -> Enclosure {
         var exact = MPRational()

@@ -50,6 +50,17 @@ struct PreparedRow {
     }
 
     var count: Int { problem.logits.count }
+
+    /// y when the targets are one-hot at y: a class index, or a vector of one 1 and zeros.
+    var oneHotClass: Int? {
+        switch problem.target {
+        case .classIndex(let y): return y
+        case .vector(let t):
+            let ones = t.indices.filter { t[$0] == 1 }
+            return ones.count == 1 && t.allSatisfy({ $0 == 0 || $0 == 1 }) ? ones[0] : nil
+        case .none: return nil
+        }
+    }
 }
 
 /// The row at one working precision; shared quantities are computed once, on first use.
@@ -138,18 +149,15 @@ final class RowEvaluation {
 
     /// (pⱼ − tⱼ) − Σᵢ(pᵢ − tᵢ)pᵢ.
     ///
-    /// For rows up to `pairwiseLimit` classes it is evaluated as Σ_{i≠j} pᵢ·((pⱼ − tⱼ) − (pᵢ − tᵢ))
-    /// (using Σpᵢ = 1), where a term with the same logit and target as j is exactly 0: no
-    /// cancellation, so even a result far below the format's range has a known sign. Longer rows
-    /// with a class index y use the same sum regrouped in O(n) (with qⱼ = 1 − pⱼ):
-    ///   j = y: −(q_y² + Σ_{i≠y} pᵢ²)          j ≠ y: pⱼqⱼ + p_y q_y − Σ_{i≠j,y} pᵢ²
-    /// where the last sum is taken without the unique maximum's square when it would dominate.
-    /// Longer rows with a target vector use dⱼ − Σᵢ dᵢpᵢ, which may cancel (Ziv's loop then raises
-    /// the precision).
+    /// For rows up to `pairwiseLimit` classes it is Σ_{i≠j} pᵢ·((pⱼ − tⱼ) − (pᵢ − tᵢ)) (using
+    /// Σpᵢ = 1), where a term with the same logit and target as j is exactly 0: no needless
+    /// cancellation, ties included. Longer rows with a class index use the same sum regrouped in
+    /// O(n) with signs made structural (`oneHotInner`); with a target vector, dⱼ − Σᵢ dᵢpᵢ, which
+    /// may cancel (Ziv's loop then raises the precision).
     func mseInner(_ j: Int) throws(NeedsMorePrecision) -> Enclosure {
         let p = try probabilities(), d = try differences()
         if row.count > Self.pairwiseLimit {
-            if case .classIndex(let y) = row.problem.target { return try oneHotInner(j, y, p) }
+            if let y = row.oneHotClass, row.dominant == nil { return try oneHotInner(j, y, p) }
             if cachedWeightedDifferences == nil {
                 cachedWeightedDifferences = a.sum((0..<row.count).map { a.multiply(d[$0], p[$0]) })
             }
@@ -161,7 +169,22 @@ final class RowEvaluation {
             if row.gaps[i] == row.gaps[j] && t[i] == t[j] && row.dominant == nil { continue }
             terms.append(a.multiply(p[i], a.subtract(d[j], d[i])))
         }
-        return a.sum(terms)
+        return knownSign(a.sum(terms), j)
+    }
+
+    /// Signs the algebra settles for a class index y (ties allowed), applied to the enclosure:
+    /// with dᵢ = pᵢ − [i = y], the sum is Σ_{i≠j} pᵢ(dⱼ − dᵢ), so
+    ///   j = y: every factor p_y − 1 − pᵢ < 0, the sum is negative;
+    ///   j ≠ y: it is p_y(1 + pⱼ − p_y) + Σ_{i≠j,y} pᵢ(pⱼ − pᵢ), positive when zⱼ is a maximum (each
+    ///   term ≥ 0), and when z_y is a maximum (p_y(1 − p_y) = p_y Σ_{i≠y} pᵢ ≥ Σ_{i≠y} pᵢ² bounds the
+    ///   negative terms).
+    /// When everything but the maximum underflows, these signs are all an enclosure can tell.
+    func knownSign(_ inner: Enclosure, _ j: Int) -> Enclosure {
+        guard let y = row.oneHotClass, row.dominant == nil else { return inner }
+        if j == y { return a.atMostZero(inner) }
+        let gaps = row.gaps
+        let isMaximum = { (i: Int) in gaps[i]?.isZero ?? false }
+        return isMaximum(j) || isMaximum(y) ? a.atLeastZero(inner) : inner
     }
 
     /// The O(n) regrouping of `mseInner` for a one-hot target at y, arranged so that signs are
@@ -196,9 +219,7 @@ final class RowEvaluation {
         } else {
             rest = a.subtract(a.subtract(cachedSquares!, square(j)), square(y))
         }
-        let value = a.subtract(a.add(a.multiply(p[j], try complement(j)), a.multiply(p[y], qy)), rest)
-        if k == y { return a.atLeastZero(value) }
-        return value
+        return knownSign(a.subtract(a.add(a.multiply(p[j], try complement(j)), a.multiply(p[y], qy)), rest), j)
     }
 
     static let pairwiseLimit = 512
