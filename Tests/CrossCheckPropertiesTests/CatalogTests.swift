@@ -37,3 +37,35 @@ import Testing
         }
     }
 }
+
+/// `swift test` runs the catalog on the project's own fast paths, with a CI-sized budget, replaying
+/// the stored counterexamples under Fixtures/regressions first.
+@Suite struct FastPathCatalogTests {
+    static let regressions = RegressionStore(directory: URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/regressions"))
+
+    @Test(arguments: [UInt64(2026), 2027])
+    func fastPathsPassEveryProperty(_ seed: UInt64) {
+        let runner = CheckRunner(seed: seed, examples: 60, generator: ProblemGenerator(maxClasses: 4096),
+                                 regressions: Self.regressions, saveCounterexamples: false)
+        for outcome in runner.run(Catalog.all, on: FastPathImplementation()) {
+            #expect(outcome.passed, "\(outcome.summaryLine)")
+        }
+    }
+
+    /// Every Float16 input of the elementwise functions (t = 0 and 1) and of two-class rows [0, x].
+    @Test func fastPathsAreExhaustivelyAccurateInFloat16() {
+        let fast = FastPathImplementation()
+        for result in ExhaustiveFloat16.run(fast) {
+            #expect(result.checked >= 65_536)
+            #expect(result.wrongNonFinite == 0, "\(result.line)")
+            #expect(result.worstULP <= 1, "\(result.line)")
+        }
+    }
+
+    @Test func exhaustiveSweepFindsAFlaw() {
+        let results = ExhaustiveFloat16.run(FlawedImplementation(.naiveBCE), only: ["bce_with_logits t=0"])
+        #expect(results.count == 1 && results[0].worstULP > 1 && results[0].worstInput != nil)
+    }
+}
