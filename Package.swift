@@ -49,8 +49,7 @@ let package = Package(
         .testTarget(name: "CrossCheckCoreTests", dependencies: ["CrossCheckCore"]),
         .testTarget(
             name: "CrossCheckReferenceTests",
-            dependencies: ["CrossCheckReference", "CrossCheckCore"],
-            resources: []
+            dependencies: ["CrossCheckReference", "CrossCheckCore", "CrossCheckProperties"]
         ),
         .testTarget(name: "CrossCheckKernelsTests", dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckCore"]),
         .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckCLI", "CrossCheckCore"]),

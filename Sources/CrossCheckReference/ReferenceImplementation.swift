@@ -16,11 +16,14 @@ import CrossCheckCore
 /// - elementwise at x = ±inf: the limits (σ(+inf) = 1, bce(+inf, 1) = 0, bce(+inf, t < 1) = +inf, …).
 public struct ReferenceImplementation: SoftmaxImplementation {
     public let name = "reference"
+    /// Try the binary64 first evaluation (`FirstEvaluation`) before MPFR; off only to test it.
+    public let usesFirstEvaluation: Bool
 
-    public init() {}
+    public init(usesFirstEvaluation: Bool = true) { self.usesFirstEvaluation = usesFirstEvaluation }
 
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
+        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
         let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
         return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
     }
