@@ -28,7 +28,8 @@ extension Catalog {
             // Shift invariance with an exactly representable shift.
             let shift = f.rounded(p.logits.max()! * 0.5 + 1)
             let shifted = p.logits.map { f.rounded($0 - shift) }
-            let exact = zip(shifted, p.logits).allSatisfy { s, z in s.isFinite && f.rounded(s + shift) == z && (s + shift) == z }
+            // The shift must be exact: zᵢ − c representable in the format (TwoSum's error term is 0).
+            let exact = zip(shifted, p.logits).allSatisfy { s, z in s.isFinite && s == z - shift && twoSumError(z, -shift) == 0 }
             if exact && shift.isFinite {
                 var q = p
                 q.logits = shifted
@@ -76,4 +77,11 @@ extension Catalog {
             }
         }
     )
+}
+
+/// The rounding error of a + b in binary64 (Knuth's TwoSum): a + b − RN(a + b), exactly.
+func twoSumError(_ a: Double, _ b: Double) -> Double {
+    let s = a + b
+    let bb = s - a
+    return (a - (s - bb)) + (b - bb)
 }

@@ -158,6 +158,18 @@ final class RowEvaluation {
         let p = try probabilities(), d = try differences()
         if row.count > Self.pairwiseLimit {
             if let y = row.oneHotClass, row.dominant == nil { return try oneHotInner(j, y, p) }
+            if let k = uniqueMaximum, j == k, row.dominant == nil {
+                // At the unique maximum, with q_k = 1 − p_k from the other terms and d_k = (1 − t_k) − q_k:
+                // Σ_{i≠k} pᵢ(d_k − dᵢ) = (1 − t_k)q_k − q_k² − Σ_{i≠k} pᵢ² + Σ_{i≠k} pᵢtᵢ — all small
+                // quantities, no cancellation of order one.
+                let t = row.targets!
+                let q = try complement(k)
+                let others = p.indices.filter { $0 != k }
+                let squares = a.sum(others.map { a.multiply(p[$0], p[$0]) })
+                let weighted = a.sum(others.map { a.multiply(p[$0], .exact(t[$0])) })
+                let first = a.multiply(.exact(MPRational(integer: 1) - t[k]), q)
+                return a.add(a.subtract(a.subtract(first, a.multiply(q, q)), squares), weighted)
+            }
             if cachedWeightedDifferences == nil {
                 cachedWeightedDifferences = a.sum((0..<row.count).map { a.multiply(d[$0], p[$0]) })
             }
