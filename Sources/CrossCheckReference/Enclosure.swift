@@ -47,7 +47,15 @@ struct IntervalArithmetic {
     /// Bits of each end.
     let precision: Int
 
-    init(precision: Int) { self.precision = precision }
+    /// In limit mode an exponential below MPFR's range is taken as exactly 0 — the limit of the
+    /// result as such terms vanish — instead of the interval [0, 2^(−2⁶¹)]. Ziv's loop uses it only
+    /// when the interval's sign information cannot settle a result (see `zivRound`).
+    let limitMode: Bool
+
+    init(precision: Int, limitMode: Bool = false) {
+        self.precision = precision
+        self.limitMode = limitMode
+    }
 
     /// The enclosure as an interval at this precision (a rational becomes [q↓, q↑]).
     func interval(_ a: Enclosure) -> (lo: MPFloat, hi: MPFloat) {
@@ -114,6 +122,7 @@ struct IntervalArithmetic {
     func exp(_ a: Enclosure) -> Enclosure {
         if a.isExactZero { return .one }
         let (lo, hi) = interval(a)
+        if limitMode && MPFloat.compare(hi, Self.expUnderflowArgument) < 0 { return .zero }
         func expEnd(_ x: MPFloat, _ rounding: Rounding) -> MPFloat {
             if MPFloat.compare(x, Self.expUnderflowArgument) < 0 {
                 return rounding == .down ? MPFloat(0.0) : Self.expUnderflowBound

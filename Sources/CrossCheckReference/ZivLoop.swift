@@ -16,6 +16,13 @@ protocol Finisher {
     func constant(_ x: Double) -> Value
     /// The format whose rounding is wanted (sets the first working precision).
     var precision: Int { get }
+    /// Like `decide`, for the limit-mode enclosure of a result perturbed by vanishing terms: an exact
+    /// limit that is itself a rounding boundary cannot be decided (the perturbation's sign would).
+    func decideLimit(_ x: Enclosure) -> Value?
+}
+
+extension Finisher {
+    func decideLimit(_ x: Enclosure) -> Value? { decide(x) }
 }
 
 /// Correct rounding to a format: Ziv's test of `roundCorrectly`.
@@ -24,6 +31,17 @@ struct RoundingFinisher: Finisher {
     var precision: Int { format.precision }
     func decide(_ x: Enclosure) -> Double? { roundCorrectly(x, to: format) }
     func constant(_ x: Double) -> Double { x }
+    func decideLimit(_ x: Enclosure) -> Double? {
+        if case .exact(let q) = x {
+            // A dyadic limit on a boundary (a midpoint, half the least subnormal, the overflow
+            // threshold): the side is the perturbation's, unknown here.
+            let (v, isExact) = q.rounded(precision: 4096)
+            if isExact && v.isRegular && roundJustInside(v, above: true, format) != roundJustInside(v, above: false, format) {
+                return nil
+            }
+        }
+        return decide(x)
+    }
 }
 
 /// A high-precision value: the midpoint of an enclosure of relative width ≤ 2⁻ᵇⁱᵗˢ (or exact).
@@ -62,16 +80,26 @@ func zivRound<F: Finisher>(
     var pending = Array(0..<count)
     var precision = initialPrecision
     let cap = 1 << 14
+    var limitMode = false
     while !pending.isEmpty {
+        if precision > cap && !limitMode {
+            // Terms below MPFR's range (e^x, x < −2⁶¹) only perturb the result by less than
+            // 2^(−2⁶¹); when their interval [0, 2^(−2⁶¹)] still leaves it undecided, round the limit
+            // as they vanish — correct unless that limit is exactly a rounding boundary, which the
+            // finisher refuses (`decideLimit`).
+            limitMode = true
+            precision = initialPrecision
+        }
         guard precision <= cap else {
             throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result?)")
         }
-        let arithmetic = IntervalArithmetic(precision: precision)
+        let arithmetic = IntervalArithmetic(precision: precision, limitMode: limitMode)
         do {
             let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try enclose(arithmetic, pending) }
             var stillPending: [Int] = []
             for (k, index) in pending.enumerated() {
-                if let rounded = ExponentRange.widest({ finisher.decide(enclosures[k]) }) {
+                let x = enclosures[k]
+                if let rounded = ExponentRange.widest({ limitMode ? finisher.decideLimit(x) : finisher.decide(x) }) {
                     results[index] = rounded
                 } else {
                     stillPending.append(index)
