@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "CrossCheckCLI",
             dependencies: [
-                "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels", "CrossCheckProperties",
+                "ArbitraryPrecision", "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels", "CrossCheckProperties",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,7 @@
+import ArbitraryPrecision
 import ArgumentParser
 import CrossCheckCore
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,6 +45,10 @@ public struct EvalCommand: ParsableCommand {
         let ok = session.serve(readLine: { Swift.readLine(strippingNewline: true) }) { line in
             print(line)
             fflush(nil)  // flushes stdout (and every other output stream)
+        }
+        if let _ = getenv("CROSSCHECK_REPORT_LIVE_HANDLES") {
+            // For leak tests: every mpfr_t/mpq_t still initialized (static caches included).
+            FileHandle.standardError.write(Data("live mpfr_t: \(MPFloat.liveCount), live mpq_t: \(MPRational.liveCount)\n".utf8))
         }
         if !ok { throw ExitCode(1) }
     }

@@ -57,3 +57,25 @@ func runCrossCheck(_ arguments: [String], input: String) throws -> (status: Int3
         #expect(err.contains("unknown implementation 'nope'"))
     }
 }
+
+/// A whole reference run in its own process frees every mpfr_t and mpq_t it made: what is left at
+/// exit is the same handful of static constants after 4 requests as after 400.
+@Suite struct ReferenceMemoryTests {
+    func liveHandles(requests: Int) throws -> String {
+        let lines = (0..<requests).map { i in
+            #"{"function":"mse_softmax_grad","format":"float64","logits":["\#(i)","0","-1e300","2.5"],"target":1}"#
+        }
+        setenv("CROSSCHECK_REPORT_LIVE_HANDLES", "1", 1)
+        defer { unsetenv("CROSSCHECK_REPORT_LIVE_HANDLES") }
+        let (status, out, err) = try runCrossCheck(["eval", "--reference"], input: lines.joined(separator: "\n") + "\n")
+        #expect(status == 0)
+        #expect(out.split(separator: "\n").count == requests)
+        return err.split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    @Test func nothingIsLeftBehind() throws {
+        let few = try liveHandles(requests: 4), many = try liveHandles(requests: 400)
+        #expect(few.hasPrefix("live mpfr_t: "))
+        #expect(few == many, "after 4 requests: \(few); after 400: \(many)")
+    }
+}
