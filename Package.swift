@@ -9,6 +9,7 @@
 //   CrossCheckReference   the MPFR reference, correctly rounded by Ziv's strategy.
 //   CrossCheckKernels     the fast paths for Float16, Float and Double (no dependency on MPFR).
 //   CrossCheckProperties  the property engine: edge-biased generators, shrinking, replay, the catalog.
+//   CrossCheckAudit       ULP error tables, reports (Markdown, JSON, JUnit, HTML), the baseline gate, shards.
 //   CrossCheckCLI         the `crosscheck` commands as a testable library.
 //   crosscheck            a thin @main over CrossCheckCLI.
 import PackageDescription
@@ -36,10 +37,11 @@ let package = Package(
         .target(name: "CrossCheckReference", dependencies: ["CrossCheckCore", "ArbitraryPrecision", "CMPFR"]),
         .target(name: "CrossCheckKernels"),
         .target(name: "CrossCheckProperties", dependencies: ["CrossCheckCore", "CrossCheckReference", "ArbitraryPrecision"]),
+        .target(name: "CrossCheckAudit", dependencies: ["CrossCheckCore", "CrossCheckReference", "CrossCheckProperties"]),
         .target(
             name: "CrossCheckCLI",
             dependencies: [
-                "ArbitraryPrecision", "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels", "CrossCheckProperties",
+                "ArbitraryPrecision", "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels", "CrossCheckProperties", "CrossCheckAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +55,7 @@ let package = Package(
         ),
         .testTarget(name: "CrossCheckKernelsTests", dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckCore"]),
         .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckCLI", "CrossCheckCore"]),
+        .testTarget(name: "CrossCheckAuditTests", dependencies: ["CrossCheckAudit", "CrossCheckCLI", "CrossCheckCore"]),
         .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "crosscheck"]),
     ]
 )

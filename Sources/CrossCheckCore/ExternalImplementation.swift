@@ -107,8 +107,10 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
         p.standardError = try? FileHandle(forWritingTo: stderrURL)
         do { try p.run() } catch { throw ProblemError("cannot start `\(command)`: \(error)") }
         process = p
-        input = dup(stdin.fileHandleForWriting.fileDescriptor)
-        output = dup(stdout.fileHandleForReading.fileDescriptor)
+        // Close-on-exec copies: a later child must not inherit this one's pipes (it would keep them
+        // open, and this child would never see end-of-file if we were killed).
+        input = fcntl(stdin.fileHandleForWriting.fileDescriptor, F_DUPFD_CLOEXEC, 0)
+        output = fcntl(stdout.fileHandleForReading.fileDescriptor, F_DUPFD_CLOEXEC, 0)
         try? stdin.fileHandleForWriting.close()
         try? stdout.fileHandleForReading.close()
         buffer = []

@@ -82,7 +82,8 @@ public enum FloatFormat: String, CaseIterable, Sendable, Hashable, Codable {
         if computed.isNaN || expected.isNaN { return computed.isNaN && expected.isNaN ? 0 : .infinity }
         if computed == expected { return 0 }
         if !computed.isFinite || !expected.isFinite { return .infinity }
-        return Double(abs(ordinal(computed) - ordinal(expected)))
+        // In Double: two ordinals of opposite sign may differ by more than Int.max (binary64 extremes).
+        return abs(Double(ordinal(computed)) - Double(ordinal(expected)))
     }
 
     /// The position of a finite value on this format's number line (…, −0 ≡ +0 = 0, 1 = least subnormal, …).

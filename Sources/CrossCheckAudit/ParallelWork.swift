@@ -1,0 +1,79 @@
+import Foundation
+
+/// Runs numbered work items on several threads, each thread with its own state.
+///
+/// Items are handed out one at a time from a shared counter, so a slow item (a long row) never
+/// holds up the others; which thread runs which item is left to chance, so callers must combine
+/// the per-thread states with an order-independent merge (as `CellStatistics` does) or write each
+/// item's result to its own slot.
+public enum ParallelWork {
+    /// Runs `body` on every item in 0..<count with `threads` threads (1: on the calling thread)
+    /// and returns the final state of each thread, in thread order.
+    public static func run<State: Sendable>(
+        count: Int, threads: Int, progress: ProgressReporter? = nil,
+        makeState: @escaping @Sendable (_ thread: Int) -> State,
+        body: @escaping @Sendable (inout State, _ item: Int) -> Void
+    ) -> [State] {
+        let next = Counter()
+        let threads = max(1, min(threads, max(count, 1)))
+        let results = Slots<State>(count: threads)
+        progress?.start(total: count)
+        let work: @Sendable (Int) -> Void = { t in
+            var state = makeState(t)
+            while let j = next.take(below: count) {
+                body(&state, j)
+                progress?.advance()
+            }
+            results.set(t, state)
+        }
+        if threads == 1 {
+            work(0)
+        } else {
+            let group = DispatchGroup()
+            for t in 0..<threads {
+                group.enter()
+                let thread = Thread { work(t); group.leave() }
+                thread.stackSize = 16 << 20
+                thread.start()
+            }
+            group.wait()
+        }
+        progress?.finish()
+        return results.values
+    }
+
+    /// The next item number, shared by the threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+
+        func take(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next < limit else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+
+    /// One result slot per thread (or per item), written once each.
+    public final class Slots<Value: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [Value?]
+
+        public init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+        public func set(_ i: Int, _ value: Value) {
+            lock.lock()
+            storage[i] = value
+            lock.unlock()
+        }
+
+        /// Every slot's value; each must have been set.
+        public var values: [Value] {
+            lock.lock()
+            defer { lock.unlock() }
+            return storage.map { $0! }
+        }
+    }
+}

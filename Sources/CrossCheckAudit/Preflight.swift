@@ -1,0 +1,19 @@
+import CrossCheckCore
+
+/// A first request to an implementation before an audit, so that one that cannot run at all (a
+/// missing framework, a wrong command) stops the audit at once with its own words, instead of
+/// failing every sample.
+public enum Preflight {
+    /// Asks for σ(0) in float32. An error answer (`{"error": …}`) is fine — the implementation runs;
+    /// no answer at all (it does not start, crashes, hangs) is an `AuditError` with `badInput`.
+    public static func check(_ implementation: any SoftmaxImplementation, name: String) throws(AuditError) {
+        let probe = Problem(function: .sigmoid, format: .float32, logits: [0])
+        do {
+            _ = try implementation.evaluate(probe)
+        } catch let error as ProblemError where !error.message.hasPrefix("implementation error:") {
+            throw AuditError(.badInput, "\(name) cannot be audited: \(error.message)")
+        } catch {
+            return
+        }
+    }
+}
