@@ -82,8 +82,11 @@ public enum FloatFormat: String, CaseIterable, Sendable, Hashable, Codable {
         if computed.isNaN || expected.isNaN { return computed.isNaN && expected.isNaN ? 0 : .infinity }
         if computed == expected { return 0 }
         if !computed.isFinite || !expected.isFinite { return .infinity }
-        // In Double: two ordinals of opposite sign may differ by more than Int.max (binary64 extremes).
-        return abs(Double(ordinal(computed)) - Double(ordinal(expected)))
+        // Exact in Int; only ordinals of opposite sign at the binary64 extremes overflow, and then
+        // the distance (over 2⁶³ ulps) is returned approximately.
+        let (a, b) = (ordinal(computed), ordinal(expected))
+        let (d, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? abs(Double(a) - Double(b)) : Double(d.magnitude)
     }
 
     /// The position of a finite value on this format's number line (…, −0 ≡ +0 = 0, 1 = least subnormal, …).

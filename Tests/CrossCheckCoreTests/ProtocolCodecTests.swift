@@ -90,3 +90,14 @@ import Testing
         }
     }
 }
+
+@Suite struct ULPDistanceTests {
+    @Test func countsExactlyInBinary64() {
+        let x = 0x1.123456789abcdp+1000
+        #expect(FloatFormat.float64.ulpDistance(x.nextUp, x) == 1)
+        #expect(FloatFormat.float64.ulpDistance(-x, -x.nextUp) == 1)
+        #expect(FloatFormat.float64.ulpDistance(.greatestFiniteMagnitude, -.greatestFiniteMagnitude) > 1e19)
+        #expect(FloatFormat.float16.ulpDistance(1, Double(Float16(1).nextUp)) == 1)
+        #expect(FloatFormat.float32.ulpDistance(0.0, -0.0) == 0)
+    }
+}
