@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "ArbitraryPrecision", dependencies: ["CMPFR"]),
         .target(name: "CrossCheckCore", dependencies: ["ArbitraryPrecision"]),
         .target(name: "CrossCheckReference", dependencies: ["CrossCheckCore", "ArbitraryPrecision", "CMPFR"]),
-        .target(name: "CrossCheckKernels"),
+        .target(name: "_CrossCheckKernelsC"),
+        .target(name: "CrossCheckKernels", dependencies: ["_CrossCheckKernelsC"]),
         .target(name: "CrossCheckProperties", dependencies: ["CrossCheckCore", "CrossCheckReference", "ArbitraryPrecision"]),
         .target(name: "CrossCheckAudit", dependencies: ["CrossCheckCore", "CrossCheckReference", "CrossCheckProperties"]),
         .target(

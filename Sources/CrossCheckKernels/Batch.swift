@@ -2,6 +2,14 @@
 // buffers. Every function validates all of its input first and throws `KernelError` before
 // writing anything.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Row-major rows × classes logits, borrowed without copying (valid while `values` is).
 ///
 /// A separate type from the storage of probabilities: softmax output cannot be passed where logits
@@ -58,6 +66,13 @@ public enum TargetsBuffer<Scalar: KernelScalar> {
 /// Working arithmetic (`WorkingArithmetic.swift`): Float16 and Float compute in Double where
 /// nothing cancels and in double-double where results are small differences; Double computes in
 /// double-double (extended-range double-double for the cancelling functions).
+///
+/// Vector path (`FastRows.swift`, C target `_CrossCheckKernelsC`): softmax, log_softmax, LSE and
+/// cross-entropy with class indices (loss and gradient) run SIMD kernels (AVX-512, AVX2 or portable,
+/// chosen at run time: `KernelISA`) on every row whose logits are finite (Float16/Float: −inf
+/// allowed), with error budgets that keep the bounds above; other rows and functions take the
+/// scalar path. `threads:` splits the rows over that many threads (0 = all processors); the
+/// results do not depend on it.
 ///
 /// Usage: wrap row-major storage in a `LogitsBuffer` (no copy) and pass an output buffer:
 ///
@@ -132,18 +147,20 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func logSumExp<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func logSumExp<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkOutput(out, "log-sum-exp", logits.rows)
-        forEachRow(logits, temperature: temperature, precise: false) { w, r in out[r] = w.logSumExp(logits.row(r)) }
+        forEachFastRow(logits, temperature: temperature, threads: threads) { e, r in out[r] = e.logSumExp(logits.row(r)) }
         guard !S.isDoubleFormat else { return }
         // max/T + log S cancels when max/T ≈ −log S: where the result lies 2¹⁶ below max/T, the
         // Double working precision would show, so those rows are evaluated again in double-double.
+        // As max/T ≥ LSE − log n, that needs |LSE| < 2⁻¹⁵·log n: only such rows are looked at.
         let t = temperature.kernelDouble
+        let small = 0x1p-15 * log(Double(max(logits.classes, 2)))
         var precise: RowWorkspace<S, DoubleDouble>?
         for r in 0..<logits.rows {
             let v = out[r].kernelDouble
-            guard v.isFinite else { continue }
+            guard v.isFinite, v.magnitude < small else { continue }
             let m = logits.row(r).reduce(-Double.infinity) { max($0, $1.kernelDouble.isFinite ? $1.kernelDouble : -.infinity) }
             if m < 0 && v.magnitude < 0x1p-16 * (m / t).magnitude {
                 if precise == nil { precise = RowWorkspace(classes: logits.classes, temperature: t) }
@@ -159,10 +176,10 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func softmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func softmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkOutput(out, "softmax", logits.values.count)
-        forEachRow(logits, temperature: temperature, precise: false) { w, r in w.softmax(logits.row(r), into: out.baseAddress! + r * logits.classes) }
+        forEachFastRow(logits, temperature: temperature, threads: threads) { e, r in e.softmax(logits.row(r), into: out.baseAddress! + r * logits.classes) }
     }
 
     /// z/T − LSE(z/T) of each row into `out` (rows × classes).
@@ -171,10 +188,10 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func logSoftmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func logSoftmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkOutput(out, "log-softmax", logits.values.count)
-        forEachRow(logits, temperature: temperature, precise: false) { w, r in w.logSoftmax(logits.row(r), into: out.baseAddress! + r * logits.classes) }
+        forEachFastRow(logits, temperature: temperature, threads: threads) { e, r in e.logSoftmax(logits.row(r), into: out.baseAddress! + r * logits.classes) }
     }
 
     /// Cross-entropy of each row (LSE(z/T) − z_y/T, or Σᵢ tᵢ(LSE(z/T) − zᵢ/T) over tᵢ ≠ 0) into `out`.
@@ -186,14 +203,18 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func crossEntropy<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func crossEntropy<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkTargets(targets, logits)
         try checkOutput(out, "cross-entropy", logits.rows)
+        if case .classIndices(let y) = targets {
+            forEachFastRow(logits, temperature: temperature, threads: threads) { e, r in
+                out[r] = e.crossEntropy(logits.row(r), target: y[r], factor: 1, into: nil).rounded(to: S.self, scale: 0)
+            }
+            return
+        }
         // Soft targets: Σ tᵢ·(zᵢ − max)/T may be finite while a gap (zᵢ − max)/T overflows Double.
-        var soft = false
-        if case .soft = targets { soft = true }
-        forEachRow(logits, temperature: temperature, precise: false, extendedRange: soft) { w, r in
+        forEachRow(logits, temperature: temperature, precise: false, extendedRange: true, threads: threads) { w, r in
             out[r] = w.crossEntropy(logits.row(r), rowTargets(targets, logits, r))
         }
     }
@@ -206,13 +227,17 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func crossEntropyGradient<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func crossEntropyGradient<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkTargets(targets, logits)
         try checkOutput(out, "cross-entropy gradient", logits.values.count)
-        var precise = false
-        if case .soft = targets { precise = true }
-        forEachRow(logits, temperature: temperature, precise: precise) { w, r in
+        if case .classIndices(let y) = targets {
+            forEachFastRow(logits, temperature: temperature, threads: threads) { e, r in
+                _ = e.crossEntropy(logits.row(r), target: y[r], factor: 1, into: out.baseAddress! + r * logits.classes)
+            }
+            return
+        }
+        forEachRow(logits, temperature: temperature, precise: true, threads: threads) { w, r in
             w.crossEntropyGradient(logits.row(r), rowTargets(targets, logits, r), into: out.baseAddress! + r * logits.classes)
         }
     }
@@ -224,11 +249,11 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func mseSoftmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func mseSoftmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkTargets(targets, logits)
         try checkOutput(out, "mse-softmax", logits.rows)
-        forEachRow(logits, temperature: temperature, precise: true) { w, r in
+        forEachRow(logits, temperature: temperature, precise: true, threads: threads) { w, r in
             out[r] = w.mseSoftmax(logits.row(r), rowTargets(targets, logits, r))
         }
     }
@@ -241,11 +266,11 @@ public enum SoftmaxKernels {
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func mseSoftmaxGradient<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
+    public static func mseSoftmaxGradient<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
         try checkTemperature(temperature)
         try checkTargets(targets, logits)
         try checkOutput(out, "mse-softmax gradient", logits.values.count)
-        forEachRow(logits, temperature: temperature, precise: true) { w, r in
+        forEachRow(logits, temperature: temperature, precise: true, threads: threads) { w, r in
             w.mseSoftmaxGradient(logits.row(r), rowTargets(targets, logits, r), into: out.baseAddress! + r * logits.classes)
         }
     }

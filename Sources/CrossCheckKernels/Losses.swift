@@ -75,10 +75,12 @@ public struct CrossEntropyLoss<Scalar: KernelScalar>: Sendable, Hashable {
 
     /// The batch form: the loss into `loss` (1 value, or `rows` for `.none`) and, when given, dL/dz
     /// into `gradient` (rows × classes). Everything is validated before anything is written.
+    /// Class indices without label smoothing take the vector path (one pass per row, SIMD; see
+    /// `SoftmaxKernels`); `threads` splits the rows (0 = all processors) without changing a bit.
     @_specialize(where Scalar == Float16)
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func compute(_ logits: LogitsBuffer<Scalar>, targets: TargetsBuffer<Scalar>, loss: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>?) throws(KernelError) {
+    public func compute(_ logits: LogitsBuffer<Scalar>, targets: TargetsBuffer<Scalar>, loss: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int = 1) throws(KernelError) {
         let classes = logits.classes
         try SoftmaxKernels.checkTemperature(temperature)
         try SoftmaxKernels.checkOutput(loss, "loss", reduction == .none ? logits.rows : 1)
@@ -106,53 +108,82 @@ public struct CrossEntropyLoss<Scalar: KernelScalar>: Sendable, Hashable {
             denominator = DoubleDouble(Double(logits.rows))
         }
 
-        // Validated: from here on every output is written.
+        // Validated: from here on every output is written. Row losses are summed afterwards in row
+        // order, so the result does not depend on `threads`.
         let scale = reduction == .mean ? 1 / denominator.hi : 1
-        var total = DoubleDouble.zero
-        let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: classes)
-        defer { a.deallocate() }
-        var precise = eps != 0 || w != nil
-        if case .soft = targets { precise = true }
-        SoftmaxKernels.forEachRow(logits, temperature: temperature, precise: precise) { workspace, r in
-            let out = gradient.map { $0.baseAddress! + r * classes }
-            let rowTargets: RowTargets<Scalar>
-            var lossFactor = 1.0
-            var g = scale
-            switch targets {
-            case .classIndices(let y):
+        let rowLosses = UnsafeMutableBufferPointer<DoubleDouble>.allocate(capacity: logits.rows)
+        defer { rowLosses.deallocate() }
+        if eps == 0, case .classIndices(let y) = targets {
+            // The vector path: loss and gradient from one pass (FastRows.swift).
+            SoftmaxKernels.forEachFastRow(logits, temperature: temperature, threads: threads) { engine, r in
+                let out = gradient.map { $0.baseAddress! + r * classes }
                 let yr = y[r]
                 if yr == ignoreIndex {
                     if let out { for c in 0..<classes { out[c] = 0 } }
-                    if reduction == .none { loss[r] = 0 }
+                    rowLosses[r] = .zero
                     return
                 }
-                if eps == 0 {
-                    rowTargets = .index(yr)
-                    lossFactor = w?[yr] ?? 1
-                    g = scale * lossFactor
-                } else {
-                    for c in 0..<classes { a[c] = eps / Double(classes) * (w?[c] ?? 1) }
-                    a[yr] += (1 - eps) * (w?[yr] ?? 1)
-                    rowTargets = .weights(UnsafeBufferPointer(a))
-                }
-            case .soft(let t):
-                for c in 0..<classes {
-                    let tc = t[r * classes + c].kernelDouble
-                    a[c] = (w?[c] ?? 1) * (eps == 0 ? tc : (1 - eps) * tc + eps / Double(classes))
-                }
-                rowTargets = .weights(UnsafeBufferPointer(a))
+                let weight = w?[yr] ?? 1
+                rowLosses[r] = engine.crossEntropy(logits.row(r), target: yr, factor: scale * weight, into: out) * weight
             }
-            let rowLoss = workspace.crossEntropyFused(logits.row(r), rowTargets, gradientFactor: g, into: out) * lossFactor
-            if reduction == .none {
-                loss[r] = rowLoss.rounded(to: Scalar.self, scale: 0)
-            } else {
-                total = total + rowLoss
+        } else {
+            let precise = eps != 0 || w != nil || { if case .soft = targets { return true } else { return false } }()
+            KernelThreads.forEachChunk(rows: logits.rows, threads: threads) { range in
+                let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: classes)
+                defer { a.deallocate() }
+                let chunk = LogitsBuffer(unchecked: logits, range)
+                SoftmaxKernels.forEachRow(chunk, temperature: temperature, precise: precise) { workspace, i in
+                    let r = range.lowerBound + i
+                    rowLosses[r] = softRowLoss(workspace, logits, targets, r, w, eps, scale, a, gradient)
+                }
             }
         }
-        if reduction != .none {
+        if reduction == .none {
+            for r in 0..<logits.rows { loss[r] = rowLosses[r].rounded(to: Scalar.self, scale: 0) }
+        } else {
+            var total = DoubleDouble.zero
+            for r in 0..<logits.rows { total = total + rowLosses[r] }
             let value = reduction == .mean ? total / denominator : total
             loss[0] = value.rounded(to: Scalar.self, scale: 0)
         }
+    }
+
+    /// One row on the scalar path (label smoothing, soft targets): its weighted loss, and its
+    /// gradient into `gradient` when given.
+    private func softRowLoss(
+        _ workspace: RowWorkspaceHandle<Scalar>, _ logits: LogitsBuffer<Scalar>, _ targets: TargetsBuffer<Scalar>, _ r: Int,
+        _ w: [Double]?, _ eps: Double, _ scale: Double, _ a: UnsafeMutableBufferPointer<Double>,
+        _ gradient: UnsafeMutableBufferPointer<Scalar>?
+    ) -> DoubleDouble {
+        let classes = logits.classes
+        let out = gradient.map { $0.baseAddress! + r * classes }
+        let rowTargets: RowTargets<Scalar>
+        var lossFactor = 1.0
+        var g = scale
+        switch targets {
+        case .classIndices(let y):
+            let yr = y[r]
+            if yr == ignoreIndex {
+                if let out { for c in 0..<classes { out[c] = 0 } }
+                return .zero
+            }
+            if eps == 0 {
+                rowTargets = .index(yr)
+                lossFactor = w?[yr] ?? 1
+                g = scale * lossFactor
+            } else {
+                for c in 0..<classes { a[c] = eps / Double(classes) * (w?[c] ?? 1) }
+                a[yr] += (1 - eps) * (w?[yr] ?? 1)
+                rowTargets = .weights(UnsafeBufferPointer(a))
+            }
+        case .soft(let t):
+            for c in 0..<classes {
+                let tc = t[r * classes + c].kernelDouble
+                a[c] = (w?[c] ?? 1) * (eps == 0 ? tc : (1 - eps) * tc + eps / Double(classes))
+            }
+            rowTargets = .weights(UnsafeBufferPointer(a))
+        }
+        return workspace.crossEntropyFused(logits.row(r), rowTargets, gradientFactor: g, into: out) * lossFactor
     }
 }
 

@@ -1,0 +1,116 @@
+// Vector row kernels of the softmax family, behind CrossCheckKernels (Swift). Not a public API.
+//
+// One row of n logits z (Float16, Float or Double storage) at temperature T is evaluated in two
+// phases around the exact shift x_i = (z_i - m)/T, m = max z, k = first index of m:
+//   cck_row_sums   max, argmax, e_i = exp(x_i) (optionally stored) and s = sum_{i != k} e_i;
+//   cck_row_scale  out_i = e_i * c  (softmax: c = 1/S, S = 1 + s; CE gradient: c = g/(S*T));
+//   cck_row_shift  out_i = x_i - L  (log_softmax: L = log1p(s)).
+// The scalar work between the phases (log1p, 1/S, the target class) is done by the caller, in
+// Double for Float16/Float and in double-double for Double (see FastRows.swift).
+//
+// Arithmetic and error bounds (u = 2^-53), proved in kernel_math.h and row_kernels.h. A result
+// whose value before its one final rounding is within relative error 2^-p of the exact value
+// (p = 11, 24, 53 the format's precision; below the normal range, within 2^-p times the least
+// normal) rounds to the correctly rounded result or a neighbour of it: at most 1 ulp away.
+//   Float16, Float  computed in Double: exp with relative error < 2^-42 (degree-5 polynomial on
+//                   |r| <= ln2/32 after a 16-entry table), sums in Double lanes, one final
+//                   rounding: every result before it within about 2^-41 + n 2^-53 relative (n
+//                   classes), far inside the 2^-24 (Float) budget. Float16 is rounded by
+//                   round-to-odd to Float and then to Float16: the correct rounding of the
+//                   Double value (no double rounding).
+//   Double          computed in double-double pieces: x exact (TwoSum, and a double-double 1/T),
+//                   exp(x) = 2^(k/16) (1 + P(r)) as an unevaluated sum hi + lo with relative error
+//                   < 2^-56 (0.13 u), S summed with TwoSum per lane; results before the final
+//                   rounding within 0.3 u relative: at most 1 ulp from the correctly rounded one.
+//                   (A caller that keeps only e's rounding for phase 2, as CrossCheckKernels does
+//                   for rows over 8192 classes, gets 1.26 u: at most 2 ulp, the Double target.)
+// A row the vector path does not cover returns 0 or 2 from cck_row_sums and is evaluated by the
+// caller's exact scalar path: a NaN or +inf logit, no finite logit, and for Double also a -inf
+// logit or a spread (max - min)/T above 700 (where exp would leave the normal range).
+//
+// Instruction sets: AVX-512 (F, DQ, VL, BW), AVX2 + FMA + F16C, and portable C (any CPU), chosen
+// at run time from the CPU (override: environment CROSSCHECK_KERNELS_ISA=avx512|avx2|portable,
+// or cck_isa_force). All three compute the same formulas and give the same bits (tested). The
+// portable build is the slow one on x86-64 without those extensions: fma() and Float16
+// conversions are library calls there (exact, one per element); on arm64 it is NEON with FMA.
+#ifndef CROSSCHECK_KERNELS_C_H
+#define CROSSCHECK_KERNELS_C_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Storage formats of the logits and outputs.
+enum { CCK_FLOAT16 = 0, CCK_FLOAT32 = 1, CCK_FLOAT64 = 2 };
+
+/// Instruction-set levels.
+enum { CCK_ISA_PORTABLE = 0, CCK_ISA_AVX2 = 1, CCK_ISA_AVX512 = 2 };
+
+/// What cck_row_sums finds in a row.
+typedef struct {
+    /// First index of the maximum.
+    ptrdiff_t k;
+    /// The maximum, as a Double (exact).
+    double m;
+    /// s = sum over i != k of exp(x_i), as hi + lo (lo = 0 for Float16 and Float).
+    double s_hi, s_lo;
+} cck_row_state;
+
+/// 1 when this CPU (and OS) can run the level.
+int cck_isa_supported(int isa);
+/// The level in use.
+int cck_isa_active(void);
+/// Use `isa` from now on (ignored when unsupported); -1 returns to the automatic choice.
+void cck_isa_force(int isa);
+
+/// Work left from the previous row of a batch, done inside the next row's phase-1 loop so that
+/// its stores overlap that row's arithmetic (both rows have n elements).
+enum { CCK_PENDING_NONE = 0, CCK_PENDING_SCALE = 1, CCK_PENDING_SHIFT = 2 };
+typedef struct {
+    /// CCK_PENDING_NONE, CCK_PENDING_SCALE (cck_row_scale's job) or CCK_PENDING_SHIFT (cck_row_shift's).
+    int kind;
+    void *out;
+    /// The scale job: e and c.
+    const double *e_hi, *e_lo;
+    double c_hi, c_lo;
+    /// The shift job: the row's logits, maximum and L (1/T is the current row's).
+    const void *z;
+    double m, l_hi, l_lo;
+    /// The next row's logits (any kind, NULL for none): prefetched into L2 during this row's loop,
+    /// so that the next row's first pass does not wait on memory (hardware prefetchers stop at
+    /// page boundaries, and a row of 1024 Floats is a page).
+    const void *next;
+    /// This row's output, to be written during the next row: prefetched for writing (NULL: none).
+    void *next_out;
+    /// 1: s sums every e_i, the maximum's e_k = 1 included, and k is not looked for (state->k =
+    /// -1): softmax needs only S = 1 + s and saves the search. 0: s excludes e_k (log1p(s) keeps
+    /// its relative accuracy when s is tiny).
+    int sum_all;
+} cck_pending;
+
+/// Phase 1: returns 1 and fills `state` (and e_i into e_hi, e_lo when not NULL; e_lo only for
+/// Double, and optional there: without it e_i is its rounding hi, error u/2, and e_i·c stays
+/// within 0.8u before its rounding, inside the 1-ulp budget), having done `pending` (when not NULL), when the row is on the vector path. Otherwise
+/// the caller must use its scalar path for this row: 0 means nothing was done (the caller does
+/// `pending` itself), 2 that `pending` was done before a NaN logit showed (Float16/Float find
+/// NaNs through their sums). inv_t_hi + inv_t_lo = 1/T (double-double; only inv_t_hi is used for
+/// Float16 and Float).
+int cck_row_sums(int format, const void *z, ptrdiff_t n, double inv_t_hi, double inv_t_lo,
+                 double *e_hi, double *e_lo, const cck_pending *pending, cck_row_state *state);
+
+/// Phase 2 (after cck_row_sums stored e): out_i = e_i * (c_hi + c_lo), rounded once to the format
+/// (e_lo may be NULL).
+void cck_row_scale(int format, const double *e_hi, const double *e_lo, ptrdiff_t n,
+                   double c_hi, double c_lo, void *out);
+
+/// Phase 2: out_i = (z_i - m) * (inv_t_hi + inv_t_lo) - (l_hi + l_lo), rounded once to the format.
+void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi,
+                   double inv_t_lo, double l_hi, double l_lo, void *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
