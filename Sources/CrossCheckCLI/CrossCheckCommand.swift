@@ -5,7 +5,7 @@ public struct CrossCheckCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "crosscheck",
         abstract: "Make the softmax family numerically trustworthy: reference, fast paths, checks.",
-        subcommands: [EvalCommand.self, CheckCommand.self, AuditCommand.self, GateCommand.self, MergeCommand.self, VectorsCommand.self, ScoreCommand.self, CompareCommand.self]
+        subcommands: [EvalCommand.self, CheckCommand.self, AuditCommand.self, GateCommand.self, MergeCommand.self, VectorsCommand.self, ScoreCommand.self, CompareCommand.self, BenchCommand.self]
     )
 
     public init() {}
