@@ -165,14 +165,17 @@ static const double cck_16_over_ln2 = 0x1.71547652b82fep+4;
 
 /// exp(x) for the Float16/Float kernels. With `clamp`, x < −708 is raised to −708 (the result,
 /// ≤ e^-708 < 2^-1021, is then below every Float16/Float output it can reach even after the
-/// largest factor g/(S·T) ≤ 2^277); without, the caller guarantees x ≥ −708. Relative error
-/// < 2^-42: the Taylor polynomial r + r²(1/2 + r/6 + r²/24 + r³/120) errs by r⁶/720 < 2^-42.7 on
-/// |r| ≤ ln2/32; the one constant ln2/16 (error < 2^-58) times |k| ≤ 16352 moves r by < 2^-44;
-/// the roundings of r, of the table value (2^-53) and of the FMAs stay below 2^-50. Float results
-/// need only 2^-24 (see _CrossCheckKernelsC.h); the rest makes a result before its final rounding
-/// so close that it rounds correctly unless it lies within about 2^-41 (relative) of a midpoint. (The degree-3
-/// polynomial, 2^-27.5, met the bound too and was 7–10 % faster, but gave 1-ulp results in
-/// several audit cells where this one gives 0.)
+/// largest factor g/(S·T) ≤ 2^277); without, the caller guarantees x ≥ −708.
+/// Float: relative error < 2^-42. The Taylor polynomial r + r²(1/2 + r/6 + r²/24 + r³/120) errs
+/// by r⁶/720 < 2^-42.7 on |r| ≤ ln2/32; the one constant ln2/16 (error < 2^-58) times
+/// |k| ≤ 16352 moves r by < 2^-44; the roundings of r, of the table value (2^-53) and of the FMAs
+/// stay below 2^-50. Float results need only 2^-24 (see _CrossCheckKernelsC.h); the rest makes a
+/// result before its final rounding so close that it rounds correctly unless it lies within
+/// about 2^-41 (relative) of a midpoint. (Degree 3 met the bound too and was 7–10 % faster, but
+/// gave 1-ulp results in several audit cells where degree 5 gives 0.)
+/// Float16: relative error < 2^-27.5, r + r²(c2 + c3 r) fitted at Chebyshev nodes (< 2^-27.7):
+/// 2^-16 of Float16's precision, so a result rounds wrongly only within 2^-27 of a midpoint.
+/// (r + r²/2, 2^-19.1, turned 0.8 % of exhaustive two-class Float16 results into 1-ulp ones.)
 CCK_INLINE cck_vd cck_exp_narrow(const int fmt, const int clamp, cck_vd x) {
     if (clamp) x = x < -708.0 ? (cck_vd)-708.0 : x;  // NaN stays NaN
     const cck_vd t = cck_fma(x, (cck_vd)cck_16_over_ln2, (cck_vd)cck_shifter);
@@ -180,10 +183,14 @@ CCK_INLINE cck_vd cck_exp_narrow(const int fmt, const int clamp, cck_vd x) {
     const cck_vd r = cck_fma(k, (cck_vd)-0x1.62e42fefa39efp-5, x);
     const cck_vl ki = (cck_vl)t;
     const cck_vd scale = (cck_vd)(cck_lookup16(cck_exp_table_bits, ki) + (ki << 48));
-    (void)fmt;
-    cck_vd q = cck_fma(r, (cck_vd)0x1.1111111111111p-7, (cck_vd)0x1.5555555555555p-5);
-    q = cck_fma(q, r, (cck_vd)0x1.5555555555555p-3);
-    q = cck_fma(q, r, (cck_vd)0.5);
+    cck_vd q;
+    if (fmt == CCK_FLOAT16) {
+        q = cck_fma(r, (cck_vd)0x1.55565bb9e8917p-3, (cck_vd)0x1.000147fde811cp-1);
+    } else {
+        q = cck_fma(r, (cck_vd)0x1.1111111111111p-7, (cck_vd)0x1.5555555555555p-5);
+        q = cck_fma(q, r, (cck_vd)0x1.5555555555555p-3);
+        q = cck_fma(q, r, (cck_vd)0.5);
+    }
     const cck_vd p = cck_fma(r * r, q, r);
     return cck_fma(scale, p, scale);
 }

@@ -12,12 +12,12 @@
 // whose value before its one final rounding is within relative error 2^-p of the exact value
 // (p = 11, 24, 53 the format's precision; below the normal range, within 2^-p times the least
 // normal) rounds to the correctly rounded result or a neighbour of it: at most 1 ulp away.
-//   Float16, Float  computed in Double: exp with relative error < 2^-42 (degree-5 polynomial on
-//                   |r| <= ln2/32 after a 16-entry table), sums in Double lanes, one final
-//                   rounding: every result before it within about 2^-41 + n 2^-53 relative (n
-//                   classes), far inside the 2^-24 (Float) budget. Float16 is rounded by
-//                   round-to-odd to Float and then to Float16: the correct rounding of the
-//                   Double value (no double rounding).
+//   Float16, Float  computed in Double: exp with relative error < 2^-42 for Float (degree-5
+//                   polynomial on |r| <= ln2/32 after a 16-entry table; degree 3, < 2^-27.5, for
+//                   Float16), sums in Double lanes, one final rounding: every result before it
+//                   within about 2^-41 + n 2^-53 relative (n classes; 2^-27 for Float16), far
+//                   inside the 2^-24 (2^-11) budget. Float16 is rounded by round-to-odd to Float
+//                   and then to Float16: the correct rounding of the Double value.
 //   Double          computed in double-double pieces: x exact (TwoSum, and a double-double 1/T),
 //                   exp(x) = 2^(k/16) (1 + P(r)) as an unevaluated sum hi + lo with relative error
 //                   < 2^-56 (0.13 u), S summed with TwoSum per lane; results before the final
