@@ -65,16 +65,16 @@ struct PrecisionFinisher: Finisher {
 
 /// Ziv's strategy over the outputs of one problem.
 ///
-/// `enclose(arithmetic, pending)` returns a proven enclosure of each pending
+/// `formula.enclose(arithmetic, pending)` returns a proven enclosure of each pending
 /// output at the arithmetic's working precision. Outputs whose enclosure decides the correct
 /// rounding are done; the rest are evaluated again with twice the precision. Exact results are
 /// rationals and round at once; all others are irrational (see `Enclosure`), so the loop ends. The
 /// precision cap only turns a defect in that argument into an error instead of a hang.
-func zivRound<F: Finisher>(
+func zivRound<F: Finisher, Formula: EnclosureFormula>(
     count: Int,
     finisher: F,
     initialPrecision: Int,
-    enclose: (IntervalArithmetic, [Int]) throws(NeedsMorePrecision) -> [Enclosure]
+    formula: Formula
 ) throws(ReferenceError) -> [F.Value] {
     var results = [F.Value?](repeating: nil, count: count)
     var pending = Array(0..<count)
@@ -95,7 +95,7 @@ func zivRound<F: Finisher>(
         }
         let arithmetic = IntervalArithmetic(precision: precision, limitMode: limitMode)
         do {
-            let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try enclose(arithmetic, pending) }
+            let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, pending) }
             var stillPending: [Int] = []
             for (k, index) in pending.enumerated() {
                 let x = enclosures[k]
