@@ -42,6 +42,11 @@ struct ElementFormula: EnclosureFormula {
     let xq: MPRational?
     let t: MPRational
 
+    var largestVanishingExponent: MPRational? {
+        guard let xq else { return nil }
+        return IntervalArithmetic.largestVanishing([xq.signum >= 0 ? -xq : xq])
+    }
+
     func enclose<A: EnclosureArithmetic>(_ a: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
         // σ(x) and σ(−x), exactly at ±inf.
         let sigma: A.Number, sigmaNeg: A.Number, e: A.Number

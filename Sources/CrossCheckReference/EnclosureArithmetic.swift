@@ -1,15 +1,16 @@
 import ArbitraryPrecision
 
 /// The operations the reference's formulas are written with, once, for every arithmetic that
-/// evaluates them: `IntervalArithmetic` (a proven enclosure of each quantity, `Enclosure`), and
-/// any other that needs the same formulas.
+/// evaluates them: `IntervalArithmetic` (a proven enclosure of each quantity, `Enclosure`) and
+/// `FirstOrderArithmetic` (an enclosure of each quantity and of its derivative with respect to the
+/// vanishing exponentials, to decide on which side of its limit a result lies).
 ///
 /// A formula only ever takes exponentials of exact rationals (the gaps dᵢ = (zᵢ − max)/T, or −|x|),
 /// so `exponential` takes an `MPRational`: that is where an arithmetic sees which exponentials
 /// vanish (below MPFR's range) and which are ordinary numbers.
 ///
-/// Every conformance must be sound: each result encloses the exact value for every admissible
-/// value of the inputs it encloses. Failing
+/// Every conformance must be sound: each result encloses the exact value (and, for the first-order
+/// arithmetic, the exact derivative) for every admissible value of the inputs it encloses. Failing
 /// operations (a denominator or a logarithm's argument not bounded away from 0 at this precision)
 /// throw `NeedsMorePrecision`.
 protocol EnclosureArithmetic {
@@ -51,6 +52,11 @@ extension EnclosureArithmetic {
 protocol EnclosureFormula {
     /// The enclosures of `outputs` (indices into the outputs), in that order.
     func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number]
+
+    /// d_G: the largest exponent among the formula's exponentials e^d that vanish (d < −2⁶¹, see
+    /// `IntervalArithmetic.vanishes`), nil when none does. Every vanishing exponential of the
+    /// formula is then e^d = s·e^{d − d_G} with s = e^{d_G} and e^{d − d_G} ≤ 1.
+    var largestVanishingExponent: MPRational? { get }
 }
 
 extension IntervalArithmetic {
@@ -60,4 +66,14 @@ extension IntervalArithmetic {
     /// True when e^q is below MPFR's widest range (q < −2⁶¹, so e^q < 2^(−2⁶¹)): an interval
     /// encloses it as [0, 2^(−2⁶¹)], limit mode as 0.
     static func vanishes(_ q: MPRational) -> Bool { (q - vanishingThreshold).signum < 0 }
+
+    /// The largest of `exponents` whose exponential vanishes, nil when none does.
+    static func largestVanishing<S: Sequence<MPRational>>(_ exponents: S) -> MPRational? {
+        var largest: MPRational? = nil
+        for q in exponents where vanishes(q) {
+            if let l = largest, (q - l).signum <= 0 { continue }
+            largest = q
+        }
+        return largest
+    }
 }

@@ -14,7 +14,8 @@ import CrossCheckCore
 ///   MSE           = Σᵢ (pᵢ − tᵢ)²
 ///   MSE gradientⱼ = 2pⱼ((pⱼ − tⱼ) − Σᵢ(pᵢ − tᵢ)pᵢ)/T
 /// Every formula is written once (`RowEvaluation`, `RowFormula`) over an `EnclosureArithmetic`:
-/// evaluated in interval arithmetic (`Enclosure`), its error bound is proven at each step.
+/// evaluated in interval arithmetic (`Enclosure`) its error bound is proven at each step, and in
+/// `FirstOrderArithmetic` it also gives its derivative with respect to the vanishing exponentials.
 /// The shift by the maximum keeps every exponential in (0, 1] and never overflows.
 struct PreparedRow {
     let problem: Problem
@@ -250,6 +251,8 @@ extension MPRational {
 /// The row functions' formulas (see `PreparedRow`), over any arithmetic.
 struct RowFormula: EnclosureFormula {
     let row: PreparedRow
+
+    var largestVanishingExponent: MPRational? { IntervalArithmetic.largestVanishing(row.gaps.lazy.compactMap { $0 }) }
 
     func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
         let e = RowEvaluation(row, arithmetic)
