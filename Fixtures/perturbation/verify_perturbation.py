@@ -55,7 +55,8 @@ def cross_entropy_grad(exps, t, T):
 
 FUNCTIONS = {"mse_softmax_grad": mse_softmax_grad, "cross_entropy_grad": cross_entropy_grad}
 
-# (function, format, targets): all with logits [M, 0, M], T = 1.
+# (function, format, targets): all with logits [M, 0, M], T = 1; a longer row pads the logits and
+# the targets with zeros (each padded class another vanishing exponential eps).
 CASES = [
     ("mse_softmax_grad", "float64", [0.009883263608049843, 0.0, 0.09375]),  # crosscheck check --seed 13
     ("mse_softmax_grad", "float64", [0.01720333893671284, 0.0, 0.0625]),    # crosscheck check --seed 35
@@ -67,20 +68,26 @@ CASES = [
     ("cross_entropy_grad", "float32", [2.0**-25, 0.0, 0.75]),
     ("cross_entropy_grad", "float64", [0.25, 0.0, 0.25]),
     ("mse_softmax_grad", "float64", [2.0**-55, 0.0, 0.5]),  # first-order coefficient 0 at output 0
+    ("mse_softmax_grad", "float64", [2.0**-54, 0.0, 0.75] + [0.0] * 517),  # 520 classes: the O(n) path
 ]
 
 for name, fmt, targets in CASES:
     t = [mpf(x) for x in targets]  # exact: Python floats are binary64
     f = FUNCTIONS[name]
-    limit = f([mpf(1), mpf(0), mpf(1)], t, 1)
+    n = len(t)
+    limit = f([mpf(1)] + [mpf(0)] + [mpf(1)] + [mpf(0)] * (n - 3), t, 1)
     answers = []
     for k in (2000, 4000):
         eps = mpf(2) ** -k
-        values = f([mpf(1), eps, mpf(1)], t, 1)
+        values = f([mpf(1), eps, mpf(1)] + [eps] * (n - 3), t, 1)
         answers.append(([round_to(v, fmt) for v in values],
                         [mpmath.nstr((v - l) / eps, 8) for v, l in zip(values, limit)]))
     (r1, c1), (r2, c2) = answers
+    note = ""
+    if n > 3:  # show the first four outputs, and what the padded ones round to
+        note = f"\n  ({n} classes; outputs 3... all round to one of {sorted(set(x.hex() for x in r1[3:]))})"
+        r1, r2, c1, limit, targets = r1[:4], r2[:4], c1[:4], limit[:4], targets[:4]
     rounded = [repr(x) for x in r1]
     same = "" if [x.hex() for x in r1] == [x.hex() for x in r2] else "  DIFFERENT FOR eps = 2^-4000: %r" % r2
     print(f"{name} {fmt} t={[x.hex() for x in targets]}\n  rounded {rounded}\n  hex {[x.hex() for x in r1]}\n"
-          f"  limit {[mpmath.nstr(l, 20) for l in limit]}\n  (f(eps) - f(0))/eps at eps = 2^-2000: {c1}{same}")
+          f"  limit {[mpmath.nstr(l, 20) for l in limit]}\n  (f(eps) - f(0))/eps at eps = 2^-2000: {c1}{same}{note}")

@@ -7,8 +7,9 @@ import Testing
 /// (a midpoint between two values of the format, or 0 between −0 and +0): the side is the sign of
 /// the first-order perturbation (`FirstOrderArithmetic`).
 ///
-/// Every row is [M, 0, M] with M the format's largest finite value and T = 1, so the middle
-/// class's exponential is ε = e^(−M), and p₀ = p₂ = 1/(2 + ε), p₁ = ε/(2 + ε). The expected values
+/// Every row is [M, 0, M] (one longer row pads it with zeros) with M the format's largest finite
+/// value and T = 1, so the middle class's exponential is ε = e^(−M), and p₀ = p₂ = 1/(2 + ε),
+/// p₁ = ε/(2 + ε). The expected values
 /// were computed independently with mpmath by `Fixtures/perturbation/verify_perturbation.py`: the
 /// defining formulas with ε = 2^−2000 and 2^−4000 at 20000 bits, correctly rounded by integer
 /// arithmetic (both ε agree). They agree with the closed forms, for targets t = (t₀, 0, t₂):
@@ -17,9 +18,11 @@ import Testing
 @Suite struct VanishingPerturbationTests {
     let reference = ReferenceImplementation()
 
+    /// The row [M, 0, M], padded with logits 0 to as many classes as there are targets.
     func values(_ f: SoftmaxFunction, _ format: FloatFormat, targets: [Double]) throws -> [Double] {
         let m = format == .float64 ? Double.greatestFiniteMagnitude : Double(Float.greatestFiniteMagnitude)
-        return try reference.evaluate(Problem(function: f, format: format, logits: [m, 0, m], target: .vector(targets))).values
+        let logits = [m, 0, m] + Array(repeating: 0, count: targets.count - 3)
+        return try reference.evaluate(Problem(function: f, format: format, logits: logits, target: .vector(targets))).values
     }
 
     func sameBits(_ a: [Double], _ b: [Double]) -> Bool {
@@ -45,6 +48,9 @@ import Testing
         #expect(sameBits(below32, [0x1.7ffffep-2, -0.0, -0x1.7ffffep-2]), "\(below32)")
         let above32 = try values(.mseSoftmaxGrad, .float32, targets: [0x1p-26, 0, 0.375])
         #expect(sameBits(above32, [0x1.8p-3, -0.0, -0x1.7ffffep-3]), "\(above32)")
+        // Past `RowEvaluation.pairwiseLimit` classes (the O(n) form dⱼ − Σᵢ dᵢpᵢ), 517 more vanishing terms.
+        let long = try values(.mseSoftmaxGrad, .float64, targets: [0x1p-54, 0, 0.75] + Array(repeating: 0, count: 517))
+        #expect(sameBits(long, [0x1.7ffffffffffffp-2, -0.0, -0x1.7ffffffffffffp-2] + Array(repeating: -0.0, count: 517)))
     }
 
     /// The coefficient −Σt/4: negative with positive targets, positive with negative ones.
