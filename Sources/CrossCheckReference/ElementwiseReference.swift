@@ -27,41 +27,56 @@ enum ElementwiseReference {
             if x > 0 { return finisher.constant(t == 1 ? 0 : .infinity) }  // (1 − t)·x → 0 or +inf
             return finisher.constant(t == 0 ? 0 : .infinity)               // −t·x → 0 or +inf
         }
-        let xq: MPRational? = x.isFinite ? MPRational(x) : nil
-        let tq = MPRational(t ?? 0)
-        let one = MPRational(integer: 1)
-        let v = try zivRound(count: 1, finisher: finisher, initialPrecision: finisher.precision + 64) { (a, _) throws(NeedsMorePrecision) in
-            // σ(x) and σ(−x), exactly at ±inf.
-            let sigma: Enclosure, sigmaNeg: Enclosure, e: Enclosure
-            if let xq {
-                e = a.exp(.exact(xq.signum >= 0 ? -xq : xq))
-                let denominator = a.add(.one, e)
-                let big = try a.divide(.one, denominator)    // σ(|x|)
-                let small = try a.divide(e, denominator)     // σ(−|x|)
-                (sigma, sigmaNeg) = xq.signum >= 0 ? (big, small) : (small, big)
-            } else {
-                e = .zero
-                (sigma, sigmaNeg) = x > 0 ? (Enclosure.one, Enclosure.zero) : (Enclosure.zero, Enclosure.one)
-            }
-            let diff = x >= 0 ? a.subtract(.exact(one - tq), sigmaNeg) : a.subtract(sigma, .exact(tq))
-            switch f {
-            case .sigmoid:
-                return [sigma]
-            case .bceWithLogits:
-                let xq = xq!
-                let linear = (xq.signum > 0 ? xq : MPRational()) - tq * xq
-                return [a.add(.exact(linear), try a.log1p(e))]
-            case .bceWithLogitsGrad:
-                return [diff]
-            case .mseSigmoid:
-                return [a.multiply(diff, diff)]
-            case .mseSigmoidGrad:
-                let g = a.multiply(a.multiply(a.multiply(.exact(MPRational(integer: 2)), diff), sigma), sigmaNeg)
-                return [g]
-            default:
-                preconditionFailure("\(f) is not elementwise")
-            }
+        let formula = ElementFormula(function: f, x: x, xq: x.isFinite ? MPRational(x) : nil, t: MPRational(t ?? 0))
+        return try zivRound(count: 1, finisher: finisher, initialPrecision: finisher.precision + 64, formula: formula)[0]
+    }
+}
+
+/// One element's formula (see `ElementwiseReference`), over any arithmetic. Its only exponential
+/// is E = e^{−|x|}, which vanishes for |x| > 2⁶¹ (then bce and its gradient, say, have exact
+/// limits that can be rounding boundaries).
+struct ElementFormula: EnclosureFormula {
+    let function: SoftmaxFunction
+    let x: Double
+    /// x exactly, nil at ±inf.
+    let xq: MPRational?
+    let t: MPRational
+
+    var largestVanishingExponent: MPRational? {
+        guard let xq else { return nil }
+        return IntervalArithmetic.largestVanishing([xq.signum >= 0 ? -xq : xq])
+    }
+
+    func enclose<A: EnclosureArithmetic>(_ a: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
+        // σ(x) and σ(−x), exactly at ±inf.
+        let sigma: A.Number, sigmaNeg: A.Number, e: A.Number
+        if let xq {
+            e = a.exponential(xq.signum >= 0 ? -xq : xq)
+            let denominator = a.add(a.one, e)
+            let big = try a.divide(a.one, denominator)    // σ(|x|)
+            let small = try a.divide(e, denominator)      // σ(−|x|)
+            (sigma, sigmaNeg) = xq.signum >= 0 ? (big, small) : (small, big)
+        } else {
+            e = a.zero
+            (sigma, sigmaNeg) = x > 0 ? (a.one, a.zero) : (a.zero, a.one)
         }
-        return v[0]
+        let one = MPRational(integer: 1)
+        let diff = x >= 0 ? a.subtract(a.constant(one - t), sigmaNeg) : a.subtract(sigma, a.constant(t))
+        switch function {
+        case .sigmoid:
+            return [sigma]
+        case .bceWithLogits:
+            let xq = xq!
+            let linear = (xq.signum > 0 ? xq : MPRational()) - t * xq
+            return [a.add(a.constant(linear), try a.log1p(e))]
+        case .bceWithLogitsGrad:
+            return [diff]
+        case .mseSigmoid:
+            return [a.multiply(diff, diff)]
+        case .mseSigmoidGrad:
+            return [a.multiply(a.multiply(a.multiply(a.constant(MPRational(integer: 2)), diff), sigma), sigmaNeg)]
+        case let f:
+            preconditionFailure("\(f) is not elementwise")
+        }
     }
 }

@@ -16,7 +16,8 @@ import ArbitraryPrecision
 ///                                                            (log needs lo > 0, log1p lo > −1)
 /// Intervals keep signs: an exponential below MPFR's range (x < −2⁶¹, e^x < 2^(−2⁶¹)) is the
 /// interval [0, 2^(−2⁶¹)], and results built from it keep a known sign, which decides whether a
-/// result that rounds to zero is +0 or −0.
+/// result that rounds to zero is +0 or −0. (When that is not enough, Ziv's loop rounds the limit
+/// as such terms vanish, on the side proven by `FirstOrderArithmetic` if the limit is a boundary.)
 ///
 /// Exact rationals stay exact through +, −, ×, ÷; e⁰ = 1, log 1 = 0, log1p 0 = 0 are exact; and an
 /// exact zero times anything is an exact zero. That is how exact results are detected: by
@@ -43,7 +44,7 @@ enum Enclosure: Sendable {
 struct NeedsMorePrecision: Error {}
 
 /// Interval arithmetic at one working precision.
-struct IntervalArithmetic {
+struct IntervalArithmetic: EnclosureArithmetic {
     /// Bits of each end.
     let precision: Int
 
@@ -67,6 +68,8 @@ struct IntervalArithmetic {
         }
     }
 
+    func constant(_ q: MPRational) -> Enclosure { .exact(q) }
+
     func add(_ a: Enclosure, _ b: Enclosure) -> Enclosure {
         if let x = a.exactValue, let y = b.exactValue { return .exact(x + y) }
         let (la, ha) = interval(a), (lb, hb) = interval(b)
@@ -80,8 +83,6 @@ struct IntervalArithmetic {
         case .interval(let lo, let hi): return .interval(lo: hi.negated, hi: lo.negated)
         }
     }
-
-    func subtract(_ a: Enclosure, _ b: Enclosure) -> Enclosure { add(a, negate(b)) }
 
     func multiply(_ a: Enclosure, _ b: Enclosure) -> Enclosure {
         if a.isExactZero || b.isExactZero { return .zero }
@@ -119,10 +120,12 @@ struct IntervalArithmetic {
     /// e^(−2⁶¹) < 2^(−2⁶¹).
     static let expUnderflowBound = MPFloat(1.0).scaled(byPowerOfTwo: -(1 << 61))
 
-    func exp(_ a: Enclosure) -> Enclosure {
-        if a.isExactZero { return .one }
-        let (lo, hi) = interval(a)
-        if limitMode && MPFloat.compare(hi, Self.expUnderflowArgument) < 0 { return .zero }
+    /// e^q for an exact q: exact 1 at q = 0; [0, 2^(−2⁶¹)] when it vanishes (`vanishes(q)`), or
+    /// exactly 0 in limit mode; otherwise each end of q's interval, rounded outward.
+    func exponential(_ q: MPRational) -> Enclosure {
+        if q.isZero { return .one }
+        if limitMode && Self.vanishes(q) { return .zero }
+        let (lo, hi) = interval(.exact(q))
         func expEnd(_ x: MPFloat, _ rounding: Rounding) -> MPFloat {
             if MPFloat.compare(x, Self.expUnderflowArgument) < 0 {
                 return rounding == .down ? MPFloat(0.0) : Self.expUnderflowBound

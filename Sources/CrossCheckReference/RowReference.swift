@@ -13,8 +13,10 @@ import CrossCheckCore
 ///   CE gradientᵢ  = ((Σt)pᵢ − tᵢ)/T
 ///   MSE           = Σᵢ (pᵢ − tᵢ)²
 ///   MSE gradientⱼ = 2pⱼ((pⱼ − tⱼ) − Σᵢ(pᵢ − tᵢ)pᵢ)/T
-/// Every formula is evaluated in ball arithmetic (`Enclosure`), so its error bound is proven at
-/// each step; the shift by the maximum keeps every exponential in (0, 1] and never overflows.
+/// Every formula is written once (`RowEvaluation`, `RowFormula`) over an `EnclosureArithmetic`:
+/// evaluated in interval arithmetic (`Enclosure`) its error bound is proven at each step, and in
+/// `FirstOrderArithmetic` it also gives its derivative with respect to the vanishing exponentials.
+/// The shift by the maximum keeps every exponential in (0, 1] and never overflows.
 struct PreparedRow {
     let problem: Problem
     /// (zᵢ − max)/T for finite logits, nil for −inf ones (which are masked: pᵢ = 0 exactly).
@@ -71,18 +73,19 @@ struct PreparedRow {
 ///     (Blanchard–Higham–Higham's log1p form);
 ///   1 − pᵢ = Oᵢ/S with Oᵢ = O at the unique maximum and S − e^{dᵢ} elsewhere (there S ≤ 2Oᵢ);
 ///   pᵢ − tᵢ = (1 − tᵢ) − (1 − pᵢ) when tᵢ ≥ ½, else pᵢ − tᵢ.
-final class RowEvaluation {
+final class RowEvaluation<A: EnclosureArithmetic> {
+    typealias Number = A.Number
     let row: PreparedRow
-    let a: IntervalArithmetic
+    let a: A
 
-    init(_ row: PreparedRow, _ a: IntervalArithmetic) {
+    init(_ row: PreparedRow, _ a: A) {
         self.row = row
         self.a = a
     }
 
-    private(set) lazy var exponentials: [Enclosure] = row.gaps.map { gap in
-        guard let gap else { return .zero }
-        return a.exp(.exact(gap))
+    private(set) lazy var exponentials: [Number] = row.gaps.map { gap in
+        guard let gap else { return a.zero }
+        return a.exponential(gap)
     }
 
     /// The index of the unique maximum logit, if it is unique.
@@ -92,55 +95,55 @@ final class RowEvaluation {
     }()
 
     /// Σ e^{dⱼ} over all but the unique maximum (nil when the maximum is shared).
-    private(set) lazy var others: Enclosure? = uniqueMaximum.map { k in
+    private(set) lazy var others: Number? = uniqueMaximum.map { k in
         a.sum(exponentials.indices.filter { $0 != k }.map { exponentials[$0] })
     }
 
-    private(set) lazy var sum: Enclosure = others.map { a.add(.one, $0) } ?? a.sum(exponentials)
+    private(set) lazy var sum: Number = others.map { a.add(a.one, $0) } ?? a.sum(exponentials)
 
-    private var cachedLogSum: Enclosure?
-    func logSum() throws(NeedsMorePrecision) -> Enclosure {
+    private var cachedLogSum: Number?
+    func logSum() throws(NeedsMorePrecision) -> Number {
         if let cached = cachedLogSum { return cached }
-        let value: Enclosure
+        let value: Number
         if let others { value = try a.log1p(others) } else { value = try a.log(sum) }
         cachedLogSum = value
         return value
     }
 
     /// pᵢ: exact one-hot with a dominant +inf logit, else e^{dᵢ}/S.
-    func p(_ i: Int) throws(NeedsMorePrecision) -> Enclosure {
-        if let j = row.dominant { return i == j ? .one : .zero }
+    func p(_ i: Int) throws(NeedsMorePrecision) -> Number {
+        if let j = row.dominant { return i == j ? a.one : a.zero }
         return try a.divide(exponentials[i], sum)
     }
 
     /// 1 − pᵢ, without cancellation.
-    func complement(_ i: Int) throws(NeedsMorePrecision) -> Enclosure {
-        if let j = row.dominant { return i == j ? .zero : .one }
+    func complement(_ i: Int) throws(NeedsMorePrecision) -> Number {
+        if let j = row.dominant { return i == j ? a.zero : a.one }
         let rest = (i == uniqueMaximum) ? others! : a.subtract(sum, exponentials[i])
         return try a.divide(rest, sum)
     }
 
     /// pᵢ − tᵢ, without cancellation when tᵢ is near 1.
-    func difference(_ i: Int) throws(NeedsMorePrecision) -> Enclosure {
+    func difference(_ i: Int) throws(NeedsMorePrecision) -> Number {
         let t = row.targets![i]
-        if t.isAtLeastHalf { return a.subtract(.exact(MPRational(integer: 1) - t), try complement(i)) }
-        return a.subtract(try p(i), .exact(t))
+        if t.isAtLeastHalf { return a.subtract(a.constant(MPRational(integer: 1) - t), try complement(i)) }
+        return a.subtract(try p(i), a.constant(t))
     }
 
-    private var cachedProbabilities: [Enclosure]?
-    func probabilities() throws(NeedsMorePrecision) -> [Enclosure] {
+    private var cachedProbabilities: [Number]?
+    func probabilities() throws(NeedsMorePrecision) -> [Number] {
         if let cached = cachedProbabilities { return cached }
-        var all: [Enclosure] = []
+        var all: [Number] = []
         all.reserveCapacity(row.count)
         for i in 0..<row.count { all.append(try p(i)) }
         cachedProbabilities = all
         return all
     }
 
-    private var cachedDifferences: [Enclosure]?
-    func differences() throws(NeedsMorePrecision) -> [Enclosure] {
+    private var cachedDifferences: [Number]?
+    func differences() throws(NeedsMorePrecision) -> [Number] {
         if let cached = cachedDifferences { return cached }
-        var all: [Enclosure] = []
+        var all: [Number] = []
         all.reserveCapacity(row.count)
         for i in 0..<row.count { all.append(try difference(i)) }
         cachedDifferences = all
@@ -154,7 +157,7 @@ final class RowEvaluation {
     /// cancellation, ties included. Longer rows with a class index use the same sum regrouped in
     /// O(n) with signs made structural (`oneHotInner`); with a target vector, dⱼ − Σᵢ dᵢpᵢ, which
     /// may cancel (Ziv's loop then raises the precision).
-    func mseInner(_ j: Int) throws(NeedsMorePrecision) -> Enclosure {
+    func mseInner(_ j: Int) throws(NeedsMorePrecision) -> Number {
         let p = try probabilities(), d = try differences()
         if row.count > Self.pairwiseLimit {
             if let y = row.oneHotClass, row.dominant == nil { return try oneHotInner(j, y, p) }
@@ -166,8 +169,8 @@ final class RowEvaluation {
                 let q = try complement(k)
                 let others = p.indices.filter { $0 != k }
                 let squares = a.sum(others.map { a.multiply(p[$0], p[$0]) })
-                let weighted = a.sum(others.map { a.multiply(p[$0], .exact(t[$0])) })
-                let first = a.multiply(.exact(MPRational(integer: 1) - t[k]), q)
+                let weighted = a.sum(others.map { a.multiply(p[$0], a.constant(t[$0])) })
+                let first = a.multiply(a.constant(MPRational(integer: 1) - t[k]), q)
                 return a.add(a.subtract(a.subtract(first, a.multiply(q, q)), squares), weighted)
             }
             if cachedWeightedDifferences == nil {
@@ -176,7 +179,7 @@ final class RowEvaluation {
             return a.subtract(d[j], cachedWeightedDifferences!)
         }
         let t = row.targets!
-        var terms: [Enclosure] = []
+        var terms: [Number] = []
         for i in 0..<row.count where i != j {
             if row.gaps[i] == row.gaps[j] && t[i] == t[j] && row.dominant == nil { continue }
             terms.append(a.multiply(p[i], a.subtract(d[j], d[i])))
@@ -191,7 +194,7 @@ final class RowEvaluation {
     ///   term ≥ 0), and when z_y is a maximum (p_y(1 − p_y) = p_y Σ_{i≠y} pᵢ ≥ Σ_{i≠y} pᵢ² bounds the
     ///   negative terms).
     /// When everything but the maximum underflows, these signs are all an enclosure can tell.
-    func knownSign(_ inner: Enclosure, _ j: Int) -> Enclosure {
+    func knownSign(_ inner: Number, _ j: Int) -> Number {
         guard let y = row.oneHotClass, row.dominant == nil else { return inner }
         if j == y { return a.atMostZero(inner) }
         let gaps = row.gaps
@@ -206,14 +209,14 @@ final class RowEvaluation {
     ///   j ≠ k, y = k:   pⱼqⱼ + p_k p_j + Σ_{i≠j,k} pᵢ(p_k − pᵢ)  > 0, evaluated as
     ///                   pⱼqⱼ + p_k q_k − Σ_{i≠j,k} pᵢ² and its lower end raised to 0 (proved above)
     ///   otherwise:      pⱼqⱼ + p_y q_y − Σ_{i≠j,y} pᵢ²
-    private func oneHotInner(_ j: Int, _ y: Int, _ p: [Enclosure]) throws(NeedsMorePrecision) -> Enclosure {
+    private func oneHotInner(_ j: Int, _ y: Int, _ p: [Number]) throws(NeedsMorePrecision) -> Number {
         if cachedSquares == nil {
             cachedSquares = a.sum(p.map { a.multiply($0, $0) })
             let k = uniqueMaximum
             cachedSquaresWithoutMaximum = k.map { k in a.sum(p.indices.filter { $0 != k }.map { a.multiply(p[$0], p[$0]) }) }
         }
         let qy = try complement(y)
-        func square(_ i: Int) -> Enclosure { a.multiply(p[i], p[i]) }
+        func square(_ i: Int) -> Number { a.multiply(p[i], p[i]) }
         if j == y {
             // Σ_{i≠y} pᵢ²
             let rest = (y == uniqueMaximum) ? cachedSquaresWithoutMaximum!! : a.subtract(cachedSquares!, square(y))
@@ -225,7 +228,7 @@ final class RowEvaluation {
             return a.add(a.add(a.multiply(p[j], p[y]), a.multiply(p[y], qy)), spread)
         }
         // Σ_{i≠j,y} pᵢ², leaving the maximum's square out of any subtraction it would dominate.
-        let rest: Enclosure
+        let rest: Number
         if let k, k == y {
             rest = a.subtract(cachedSquaresWithoutMaximum!!, square(j))
         } else {
@@ -234,15 +237,64 @@ final class RowEvaluation {
         return knownSign(a.subtract(a.add(a.multiply(p[j], try complement(j)), a.multiply(p[y], qy)), rest), j)
     }
 
-    static let pairwiseLimit = 512
-    private var cachedWeightedDifferences: Enclosure?
-    private var cachedSquares: Enclosure?
-    private var cachedSquaresWithoutMaximum: Enclosure??
+    static var pairwiseLimit: Int { 512 }
+    private var cachedWeightedDifferences: Number?
+    private var cachedSquares: Number?
+    private var cachedSquaresWithoutMaximum: Number??
 }
 
 extension MPRational {
     /// True when the rational is ≥ ½.
     var isAtLeastHalf: Bool { (self - MPRational(integer: 1) / MPRational(integer: 2)).signum >= 0 }
+}
+
+/// The row functions' formulas (see `PreparedRow`), over any arithmetic.
+struct RowFormula: EnclosureFormula {
+    let row: PreparedRow
+
+    var largestVanishingExponent: MPRational? { IntervalArithmetic.largestVanishing(row.gaps.lazy.compactMap { $0 }) }
+
+    func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
+        let e = RowEvaluation(row, arithmetic)
+        var out: [A.Number] = []
+        out.reserveCapacity(outputs.count)
+        for i in outputs { out.append(try output(e, i)) }
+        return out
+    }
+
+    private func output<A: EnclosureArithmetic>(_ e: RowEvaluation<A>, _ i: Int) throws(NeedsMorePrecision) -> A.Number {
+        let a = e.a
+        switch row.problem.function {
+        case .logsumexp:
+            return a.add(a.constant(row.maxOverT), try e.logSum())
+        case .softmax:
+            return try e.p(i)
+        case .logSoftmax:
+            guard let gap = row.gaps[i] else { return a.zero }  // masked; set to −inf by the caller
+            return a.subtract(a.constant(gap), try e.logSum())
+        case .crossEntropy:
+            // Finite classes only (the caller settles masked or dominated classes with weight).
+            let t = row.targets!
+            var weighted = MPRational()
+            var sumOverFinite = MPRational()
+            for k in 0..<row.count where !t[k].isZero {
+                weighted = weighted + t[k] * row.gaps[k]!
+                sumOverFinite = sumOverFinite + t[k]
+            }
+            return a.subtract(a.multiply(a.constant(sumOverFinite), try e.logSum()), a.constant(weighted))
+        case .crossEntropyGrad:
+            // (Σt)pᵢ − tᵢ = (Σ_{k≠i} tₖ)pᵢ − tᵢ(1 − pᵢ): no cancellation for a class index.
+            let t = row.targets!
+            let weighted = a.multiply(a.constant(row.targetSum - t[i]), try e.p(i))
+            return a.multiply(a.subtract(weighted, a.multiply(a.constant(t[i]), try e.complement(i))), a.constant(row.inverseTemperature))
+        case .mseSoftmax:
+            return a.sum(try e.differences().map { a.multiply($0, $0) })
+        case .mseSoftmaxGrad:
+            return a.multiply(a.multiply(a.constant(MPRational(integer: 2) * row.inverseTemperature), try e.p(i)), try e.mseInner(i))
+        case let f:
+            preconditionFailure("\(f) is not a row function")
+        }
+    }
 }
 
 enum RowReference {
@@ -252,66 +304,29 @@ enum RowReference {
         let row = PreparedRow(problem, dominant: dominant)
         let n = problem.logits.count
         let initial = finisher.precision + 64 + n.bitWidth - n.leadingZeroBitCount
-        let f = problem.function
-
-        func run(_ count: Int, _ body: @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [F.Value] {
-            try zivRound(count: count, finisher: finisher, initialPrecision: initial) { (arithmetic, pending) throws(NeedsMorePrecision) in
-                let evaluation = RowEvaluation(row, arithmetic)
-                var out: [Enclosure] = []
-                out.reserveCapacity(pending.count)
-                for i in pending { out.append(try body(evaluation, i)) }
-                return out
-            }
+        func run(_ count: Int) throws(ReferenceError) -> [F.Value] {
+            try zivRound(count: count, finisher: finisher, initialPrecision: initial, formula: RowFormula(row: row))
         }
-
-        let a = { (e: RowEvaluation) in e.a }
-        switch f {
-        case .logsumexp:
-            let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
-                a(e).add(.exact(row.maxOverT), try e.logSum())
-            }
-            return v
-        case .softmax:
-            return try run(n) { (e, i) throws(NeedsMorePrecision) in try e.p(i) }
+        switch problem.function {
+        case .logsumexp, .mseSoftmax:
+            return try run(1)
         case .logSoftmax:
-            var out = try run(n) { (e, i) throws(NeedsMorePrecision) in
-                guard let gap = row.gaps[i] else { return .zero }  // masked; set to −inf below
-                return a(e).subtract(.exact(gap), try e.logSum())
-            }
+            var out = try run(n)
             for i in 0..<n where row.gaps[i] == nil { out[i] = finisher.constant(-.infinity) }
             return out
         case .crossEntropy:
-            return [try crossEntropy(row, finisher, run)]
-        case .crossEntropyGrad:
-            let t = row.targets!
-            return try run(n) { (e, i) throws(NeedsMorePrecision) in
-                let ar = a(e)
-                // (Σt)pᵢ − tᵢ = (Σ_{k≠i} tₖ)pᵢ − tᵢ(1 − pᵢ): no cancellation for a class index.
-                let weighted = ar.multiply(.exact(row.targetSum - t[i]), try e.p(i))
-                let g = ar.multiply(ar.subtract(weighted, ar.multiply(.exact(t[i]), try e.complement(i))), .exact(row.inverseTemperature))
-                return g
-            }
-        case .mseSoftmax:
-            let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
-                let ar = a(e)
-                return ar.sum(try e.differences().map { ar.multiply($0, $0) })
-            }
-            return v
-        case .mseSoftmaxGrad:
-            return try run(n) { (e, j) throws(NeedsMorePrecision) in
-                let ar = a(e)
-                return ar.multiply(ar.multiply(.exact(MPRational(integer: 2) * row.inverseTemperature), try e.p(j)), try e.mseInner(j))
-            }
-        default:
+            if let settled = settledCrossEntropy(row, finisher) { return [settled] }
+            return try run(1)
+        case .softmax, .crossEntropyGrad, .mseSoftmaxGrad:
+            return try run(n)
+        case let f:
             preconditionFailure("\(f) is not a row function")
         }
     }
 
-    /// Cross-entropy, with ±inf from masked or dominated classes carrying a non-zero target.
-    private static func crossEntropy<F: Finisher>(
-        _ row: PreparedRow, _ finisher: F,
-        _ run: ((Int, @escaping (RowEvaluation, Int) throws(NeedsMorePrecision) -> Enclosure) throws(ReferenceError) -> [F.Value])
-    ) throws(ReferenceError) -> F.Value {
+    /// Cross-entropy's ±inf from masked or dominated classes carrying a non-zero target, and its 0
+    /// with a dominant class; nil when the formula is needed.
+    private static func settledCrossEntropy<F: Finisher>(_ row: PreparedRow, _ finisher: F) -> F.Value? {
         // Terms whose class is masked (−inf logit) or beaten by a +inf logit are ±inf·sign(tᵢ).
         var infinite = Set<FloatingPointSign>()
         let t = row.targets!
@@ -322,17 +337,6 @@ enum RowReference {
         if infinite.count == 2 { return finisher.constant(.nan) }
         if let s = infinite.first { return finisher.constant(s == .plus ? .infinity : -.infinity) }
         if row.dominant != nil { return finisher.constant(0) }  // only the dominant class has weight: LSE − z/T → 0
-        let v = try run(1) { (e, _) throws(NeedsMorePrecision) in
-            let a = e.a
-            var weighted = MPRational()
-            var sumOverFinite = MPRational()
-            for i in 0..<row.count where !t[i].isZero {
-                weighted = weighted + t[i] * row.gaps[i]!
-                sumOverFinite = sumOverFinite + t[i]
-            }
-            let loss = a.subtract(a.multiply(.exact(sumOverFinite), try e.logSum()), .exact(weighted))
-            return loss
-        }
-        return v[0]
+        return nil
     }
 }

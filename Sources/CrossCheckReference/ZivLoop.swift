@@ -16,13 +16,15 @@ protocol Finisher {
     func constant(_ x: Double) -> Value
     /// The format whose rounding is wanted (sets the first working precision).
     var precision: Int { get }
-    /// Like `decide`, for the limit-mode enclosure of a result perturbed by vanishing terms: an exact
-    /// limit that is itself a rounding boundary cannot be decided (the perturbation's sign would).
-    func decideLimit(_ x: Enclosure) -> Value?
+    /// Like `decide`, for the limit-mode enclosure of a result f(s) perturbed by vanishing terms
+    /// (`limit` encloses f(0)). `perturbation` is the proven sign of f(s) − f(0) — 1, −1, or 0 when
+    /// f(s) = f(0) — or nil when unknown. An exact limit that is itself a rounding boundary
+    /// (including 0, between −0 and +0) is decided by that sign, and only by it.
+    func decideLimit(_ limit: Enclosure, perturbation: Int?) -> Value?
 }
 
 extension Finisher {
-    func decideLimit(_ x: Enclosure) -> Value? { decide(x) }
+    func decideLimit(_ limit: Enclosure, perturbation: Int?) -> Value? { decide(limit) }
 }
 
 /// Correct rounding to a format: Ziv's test of `roundCorrectly`.
@@ -31,16 +33,25 @@ struct RoundingFinisher: Finisher {
     var precision: Int { format.precision }
     func decide(_ x: Enclosure) -> Double? { roundCorrectly(x, to: format) }
     func constant(_ x: Double) -> Double { x }
-    func decideLimit(_ x: Enclosure) -> Double? {
-        if case .exact(let q) = x {
+    func decideLimit(_ limit: Enclosure, perturbation: Int?) -> Double? {
+        if case .exact(let q) = limit, perturbation != 0 {
+            if q.isZero {
+                // f(s) is not 0 (it would have been exact): its sign is the perturbation's.
+                guard let perturbation else { return nil }
+                return perturbation > 0 ? 0.0 : -0.0
+            }
             // A dyadic limit on a boundary (a midpoint, half the least subnormal, the overflow
-            // threshold): the side is the perturbation's, unknown here.
+            // threshold): f(s) rounds as the points just beside it on the perturbation's side.
             let (v, isExact) = q.rounded(precision: 4096)
-            if isExact && v.isRegular && roundJustInside(v, above: true, format) != roundJustInside(v, above: false, format) {
-                return nil
+            if isExact && v.isRegular {
+                let above = roundJustInside(v, above: true, format), below = roundJustInside(v, above: false, format)
+                if above != below {
+                    guard let perturbation else { return nil }
+                    return perturbation > 0 ? above : below
+                }
             }
         }
-        return decide(x)
+        return decide(limit)
     }
 }
 
@@ -65,16 +76,25 @@ struct PrecisionFinisher: Finisher {
 
 /// Ziv's strategy over the outputs of one problem.
 ///
-/// `enclose(arithmetic, pending)` returns a proven enclosure of each pending
-/// output at the arithmetic's working precision. Outputs whose enclosure decides the correct
-/// rounding are done; the rest are evaluated again with twice the precision. Exact results are
-/// rationals and round at once; all others are irrational (see `Enclosure`), so the loop ends. The
-/// precision cap only turns a defect in that argument into an error instead of a hang.
-func zivRound<F: Finisher>(
+/// `formula.enclose(arithmetic, pending)` returns a proven enclosure of each pending output at the
+/// arithmetic's working precision. Outputs whose enclosure decides the correct rounding are done;
+/// the rest are evaluated again with twice the precision. Exact results are rationals and round at
+/// once; all others are irrational (see `Enclosure`), so the loop ends. The precision cap only
+/// turns a defect in that argument into an error instead of a hang.
+///
+/// Limit mode. An exponential below MPFR's range (e^d, d < −2⁶¹) is enclosed as [0, 2^(−2⁶¹)];
+/// when that interval still leaves a result undecided at the cap, the loop starts again from the
+/// first precision in limit mode, where those exponentials are exactly 0: the enclosure is then
+/// that of the limit f(0) as they vanish, which rounds like the result unless it is exactly a
+/// rounding boundary (a rational limit: a midpoint, 0, …). For such a limit the formula is
+/// evaluated once more in `FirstOrderArithmetic`: a derivative enclosure that excludes 0 proves on
+/// which side of f(0) the result lies (mean value theorem), and the finisher rounds accordingly.
+/// A derivative enclosure that contains 0 even at the cap (a second-order effect) stays an error.
+func zivRound<F: Finisher, Formula: EnclosureFormula>(
     count: Int,
     finisher: F,
     initialPrecision: Int,
-    enclose: (IntervalArithmetic, [Int]) throws(NeedsMorePrecision) -> [Enclosure]
+    formula: Formula
 ) throws(ReferenceError) -> [F.Value] {
     var results = [F.Value?](repeating: nil, count: count)
     var pending = Array(0..<count)
@@ -83,26 +103,37 @@ func zivRound<F: Finisher>(
     var limitMode = false
     while !pending.isEmpty {
         if precision > cap && !limitMode {
-            // Terms below MPFR's range (e^x, x < −2⁶¹) only perturb the result by less than
-            // 2^(−2⁶¹); when their interval [0, 2^(−2⁶¹)] still leaves it undecided, round the limit
-            // as they vanish — correct unless that limit is exactly a rounding boundary, which the
-            // finisher refuses (`decideLimit`).
             limitMode = true
             precision = initialPrecision
         }
         guard precision <= cap else {
-            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result?)")
+            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result, or a limit on a rounding boundary whose first-order perturbation is not proven non-zero)")
         }
         let arithmetic = IntervalArithmetic(precision: precision, limitMode: limitMode)
         do {
-            let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try enclose(arithmetic, pending) }
+            let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, pending) }
             var stillPending: [Int] = []
+            var onBoundary: [(index: Int, limit: Enclosure)] = []
             for (k, index) in pending.enumerated() {
                 let x = enclosures[k]
-                if let rounded = ExponentRange.widest({ limitMode ? finisher.decideLimit(x) : finisher.decide(x) }) {
+                if !limitMode {
+                    if let rounded = ExponentRange.widest({ finisher.decide(x) }) { results[index] = rounded } else { stillPending.append(index) }
+                } else if let rounded = ExponentRange.widest({ finisher.decideLimit(x, perturbation: nil) }) {
                     results[index] = rounded
+                } else if x.exactValue != nil {
+                    onBoundary.append((index, x))
                 } else {
                     stillPending.append(index)
+                }
+            }
+            if !onBoundary.isEmpty {
+                let signs = perturbationSigns(formula, precision: precision, outputs: onBoundary.map(\.index))
+                for (k, (index, limit)) in onBoundary.enumerated() {
+                    if let rounded = ExponentRange.widest({ finisher.decideLimit(limit, perturbation: signs[k]) }) {
+                        results[index] = rounded
+                    } else {
+                        stillPending.append(index)
+                    }
                 }
             }
             pending = stillPending
@@ -112,4 +143,17 @@ func zivRound<F: Finisher>(
         precision *= 2
     }
     return results.map { $0! }
+}
+
+/// The proven signs of f′ over the vanishing range for `outputs`, nil where unknown (see
+/// `FirstOrderArithmetic`).
+private func perturbationSigns<Formula: EnclosureFormula>(_ formula: Formula, precision: Int, outputs: [Int]) -> [Int?] {
+    guard let largest = formula.largestVanishingExponent else { return outputs.map { _ in nil } }
+    let arithmetic = FirstOrderArithmetic(precision: precision, largestVanishingExponent: largest)
+    do {
+        let duals = try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, outputs) }
+        return duals.map(\.derivative.provenSign)
+    } catch {
+        return outputs.map { _ in nil }
+    }
 }

@@ -1,0 +1,110 @@
+import ArbitraryPrecision
+
+/// A quantity of the first-order arithmetic: an enclosure of its value and one of its derivative
+/// with respect to s, both valid for every s in [0, 2^(−2⁶¹)] (see `FirstOrderArithmetic`).
+struct FirstOrder {
+    var value: Enclosure
+    var derivative: Enclosure
+}
+
+/// Forward-mode automatic differentiation over intervals, to tell on which side of its limit a
+/// result perturbed by vanishing exponentials lies.
+///
+/// The vanishing exponentials of a formula are εⱼ = e^{dⱼ} with exact dⱼ < −2⁶¹ (`vanishes`). With
+/// d_G the largest of them (`EnclosureFormula.largestVanishingExponent`), s = e^{d_G} and
+/// rⱼ = e^{dⱼ − d_G} ∈ (0, 1] (an exact exponent; r_G = 1), εⱼ = s·rⱼ exactly. Every other input is
+/// fixed, so each quantity of the formula is a function u(s) of one real variable, and the result
+/// is f(s) at the true s, 0 < s < 2^(−2⁶¹). Each quantity carries enclosures of u(σ) and u′(σ) valid
+/// for every σ ∈ [0, 2^(−2⁶¹)], computed by the rules of derivatives from those of its operands:
+///   constant q (exact rational), non-vanishing e^q:  derivative exactly 0
+///   vanishing εⱼ:   value [0, 2^(−2⁶¹)] (σrⱼ with rⱼ ≤ 1),  derivative rⱼ
+///                   (rⱼ itself an interval, [0, 2^(−2⁶¹)] if it vanishes too)
+///   (u ± v)′ = u′ ± v′,   (uv)′ = u′v + uv′,   (u/v)′ = (u′ − (u/v)v′)/v   (= (u′v − uv′)/v²)
+///   (log u)′ = u′/u,      (log1p u)′ = u′/(1 + u)
+/// Each rule combines enclosures valid over the whole range with sound interval operations, so
+/// every result encloses the true value and derivative at every σ of the range. The operations
+/// that can fail (0 in a denominator, a logarithm's argument not positive) are checked on the
+/// value enclosures over the whole range; when they succeed, every intermediate function is
+/// defined and continuously differentiable on [0, 2^(−2⁶¹)] (the formulas only use +, −, ×, ÷ by a
+/// quantity bounded away from 0, exp, log and log1p on their open domains), so f is too. By the
+/// mean value theorem, f(s) − f(0) = s·f′(ξ) for some ξ ∈ (0, s): when the derivative's enclosure
+/// is positive, f(s) > f(0); when negative, f(s) < f(0); when it is exactly 0, f(s) = f(0). f(0)
+/// is the limit that limit mode computes (`IntervalArithmetic(limitMode: true)`, each εⱼ = 0).
+///
+/// `atLeastZero`/`atMostZero` clamp the value only: the sign they assert holds for every σ (it is
+/// proved by algebra), and the derivative's enclosure is untouched, so it stays sound.
+///
+/// Values keep exact-rational tracking (through `IntervalArithmetic`), so constants cost nothing
+/// and an exact zero derivative propagates exactly.
+struct FirstOrderArithmetic: EnclosureArithmetic {
+    let base: IntervalArithmetic
+    /// d_G.
+    let largestVanishingExponent: MPRational
+
+    init(precision: Int, largestVanishingExponent: MPRational) {
+        base = IntervalArithmetic(precision: precision)
+        self.largestVanishingExponent = largestVanishingExponent
+    }
+
+    var precision: Int { base.precision }
+
+    /// σ ∈ [0, 2^(−2⁶¹)].
+    static let vanishingRange = Enclosure.interval(lo: MPFloat(0.0), hi: IntervalArithmetic.expUnderflowBound)
+
+    func constant(_ q: MPRational) -> FirstOrder { FirstOrder(value: .exact(q), derivative: .zero) }
+
+    func exponential(_ q: MPRational) -> FirstOrder {
+        guard IntervalArithmetic.vanishes(q) else { return FirstOrder(value: base.exponential(q), derivative: .zero) }
+        precondition((q - largestVanishingExponent).signum <= 0, "d_G is not the largest vanishing exponent")
+        return FirstOrder(value: Self.vanishingRange, derivative: base.exponential(q - largestVanishingExponent))
+    }
+
+    func add(_ a: FirstOrder, _ b: FirstOrder) -> FirstOrder {
+        FirstOrder(value: base.add(a.value, b.value), derivative: base.add(a.derivative, b.derivative))
+    }
+
+    func negate(_ a: FirstOrder) -> FirstOrder {
+        FirstOrder(value: base.negate(a.value), derivative: base.negate(a.derivative))
+    }
+
+    func multiply(_ a: FirstOrder, _ b: FirstOrder) -> FirstOrder {
+        FirstOrder(value: base.multiply(a.value, b.value),
+                   derivative: base.add(base.multiply(a.derivative, b.value), base.multiply(a.value, b.derivative)))
+    }
+
+    func divide(_ a: FirstOrder, _ b: FirstOrder) throws(NeedsMorePrecision) -> FirstOrder {
+        let q = try base.divide(a.value, b.value)
+        let numerator = base.subtract(a.derivative, base.multiply(q, b.derivative))
+        return FirstOrder(value: q, derivative: try base.divide(numerator, b.value))
+    }
+
+    func log(_ a: FirstOrder) throws(NeedsMorePrecision) -> FirstOrder {
+        FirstOrder(value: try base.log(a.value), derivative: try base.divide(a.derivative, a.value))
+    }
+
+    func log1p(_ a: FirstOrder) throws(NeedsMorePrecision) -> FirstOrder {
+        FirstOrder(value: try base.log1p(a.value), derivative: try base.divide(a.derivative, base.add(.one, a.value)))
+    }
+
+    func sum(_ terms: [FirstOrder]) -> FirstOrder {
+        FirstOrder(value: base.sum(terms.map(\.value)), derivative: base.sum(terms.map(\.derivative)))
+    }
+
+    func atLeastZero(_ a: FirstOrder) -> FirstOrder { FirstOrder(value: base.atLeastZero(a.value), derivative: a.derivative) }
+
+    func atMostZero(_ a: FirstOrder) -> FirstOrder { FirstOrder(value: base.atMostZero(a.value), derivative: a.derivative) }
+}
+
+extension Enclosure {
+    /// The sign the enclosure proves: 1 or −1 when it excludes 0, 0 for an exact zero, nil when
+    /// it contains 0 without being exactly 0.
+    var provenSign: Int? {
+        switch self {
+        case .exact(let q): return q.signum
+        case .interval(let lo, let hi):
+            if lo.signum > 0 { return 1 }
+            if hi.signum < 0 { return -1 }
+            return nil
+        }
+    }
+}
