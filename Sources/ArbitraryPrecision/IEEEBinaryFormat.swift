@@ -67,6 +67,11 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     /// Parsing goes through MPFR at this format's precision with the format's exponent range, so
     /// there is no double rounding (Swift's `Float16(String)` has one, through Float).
     public func parse(_ text: String) -> Double? {
+        parsePlainDecimal(text) ?? parseWithMPFR(text)
+    }
+
+    /// `parse` through MPFR alone: every syntax, every case.
+    func parseWithMPFR(_ text: String) -> Double? {
         let trimmed = text
         guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
         var body = Substring(trimmed)
@@ -106,5 +111,51 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
         }
         guard ok else { return nil }
         return ExponentRange.widest { round(t) }
+    }
+
+    /// The fast path of `parse` for the common case, a plain decimal `[±]d*[.d*][(e|E)[±]d+]` with
+    /// at least one digit: nil when `text` is anything else or the fast path cannot be sure.
+    ///
+    /// `Double(String)` rounds a decimal correctly to binary64 (glibc's strtod), which is the answer
+    /// for binary64. For binary32 and binary16 rounding that Double again is correct unless the
+    /// Double is exactly a midpoint of the narrower format — the decimal may lie on either side of
+    /// it — or the narrower rounding overflows; those go to MPFR. (The two neighbours r and n of
+    /// the narrower format have at most 25 significant bits together, so (r + n)/2 is exact.)
+    func parsePlainDecimal(_ text: String) -> Double? {
+        var utf8 = text.utf8.makeIterator()
+        var digits = 0
+        var state = 0  // 0 sign or digits, 1 integer digits, 2 fraction digits, 3 exponent sign, 4 exponent digits
+        var exponentDigits = 0
+        while let c = utf8.next() {
+            switch c {
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                if state == 0 { state = 1 } else if state == 3 { state = 4 } else { return nil }
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if state == 3 || state == 4 { state = 4; exponentDigits += 1 } else { digits += 1; if state == 0 { state = 1 } }
+            case UInt8(ascii: "."):
+                if state <= 1 { state = 2 } else { return nil }
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                if state <= 2 && digits > 0 { state = 3 } else { return nil }
+            default:
+                return nil
+            }
+        }
+        guard digits > 0, state != 3, state != 4 || exponentDigits > 0, let d = Double(text) else { return nil }
+        switch precision {
+        case 53: return d
+        case 24: return Self.roundedIfSure(d, as: Float.self)
+        case 11: return Self.roundedIfSure(d, as: Float16.self)
+        default: return nil
+        }
+    }
+
+    private static func roundedIfSure<F: BinaryFloatingPoint>(_ d: Double, as _: F.Type) -> Double? {
+        let r = F(d)
+        let back = Double(r)
+        if back == d { return back }
+        guard r.isFinite, d.isFinite else { return nil }
+        let n = d > back ? r.nextUp : r.nextDown
+        guard n.isFinite else { return nil }
+        return (back + Double(n)) / 2 == d ? nil : back
     }
 }

@@ -21,27 +21,10 @@ public enum JSONValue: Sendable, Hashable, Decodable {
         self = .object(try container.decode([String: JSONValue].self))
     }
 
-    /// Parses one JSON text; throws a `ProblemError` describing malformed JSON.
+    /// Parses one JSON text (strict RFC 8259, see `JSONParser`); throws a `ProblemError` saying
+    /// what is malformed and at which byte.
     public static func parse(_ text: String) throws(ProblemError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        } catch {
-            throw ProblemError("malformed JSON: \(Self.describe(error))")
-        }
-    }
-
-    private static func describe(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError {
-                return oneLine("\(underlying)")
-            }
-            return context.debugDescription
-        }
-        return oneLine("\(error)")
-    }
-
-    private static func oneLine(_ s: String) -> String {
-        String(s.map { $0.isNewline ? " " : $0 })
+        try JSONParser.parse(text)
     }
 
     /// A short name of the JSON type, for error messages.
