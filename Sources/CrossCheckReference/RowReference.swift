@@ -155,8 +155,8 @@ final class RowEvaluation<A: EnclosureArithmetic> {
     /// For rows up to `pairwiseLimit` classes it is Σ_{i≠j} pᵢ·((pⱼ − tⱼ) − (pᵢ − tᵢ)) (using
     /// Σpᵢ = 1), where a term with the same logit and target as j is exactly 0: no needless
     /// cancellation, ties included. Longer rows with a class index use the same sum regrouped in
-    /// O(n) with signs made structural (`oneHotInner`); with a target vector, dⱼ − Σᵢ dᵢpᵢ, which
-    /// may cancel (Ziv's loop then raises the precision).
+    /// O(n) with signs made structural (`oneHotInner`); with a target vector, the same sum with
+    /// j's group of equal classes left out, regrouped in O(n) (`groupedSums`).
     func mseInner(_ j: Int) throws(NeedsMorePrecision) -> Number {
         let p = try probabilities(), d = try differences()
         if row.count > Self.pairwiseLimit {
@@ -173,10 +173,9 @@ final class RowEvaluation<A: EnclosureArithmetic> {
                 let first = a.multiply(a.constant(MPRational(integer: 1) - t[k]), q)
                 return a.add(a.subtract(a.subtract(first, a.multiply(q, q)), squares), weighted)
             }
-            if cachedWeightedDifferences == nil {
-                cachedWeightedDifferences = a.sum((0..<row.count).map { a.multiply(d[$0], p[$0]) })
-            }
-            return a.subtract(d[j], cachedWeightedDifferences!)
+            let groups = groupedSums(p, d)
+            let g = groups.group[j]
+            return a.subtract(a.multiply(d[j], groups.othersP[g]), groups.othersPD[g])
         }
         let t = row.targets!
         var terms: [Number] = []
@@ -238,7 +237,69 @@ final class RowEvaluation<A: EnclosureArithmetic> {
     }
 
     static var pairwiseLimit: Int { 512 }
-    private var cachedWeightedDifferences: Number?
+
+    /// The O(n) form of Σ_{i≠j} pᵢ(dⱼ − dᵢ) for a long row with a target vector. Classes with the
+    /// same logit and target as j form its group G(j); their terms are exactly 0 and are left out,
+    /// which leaves dⱼ·Σ_{i∉G(j)} pᵢ − Σ_{i∉G(j)} pᵢdᵢ. Each of those sums over the other groups is a
+    /// prefix plus a suffix of per-group sums — never a total minus j's group, which would cancel
+    /// when that group holds nearly all the mass (tied maxima with equal targets: the result is
+    /// then of the size of the other classes' pᵢ, which may be e^(−30000), far below any precision
+    /// Ziv's loop would reach by cancelling).
+    private func groupedSums(_ p: [Number], _ d: [Number]) -> GroupedSums {
+        if let cached = cachedGroupedSums { return cached }
+        let logits = row.problem.logits, t = row.problem.targetVector!
+        var index: [ClassKey: Int] = [:]
+        var group = [Int](repeating: 0, count: row.count)
+        var members: [[Int]] = []
+        for i in 0..<row.count {
+            let key = ClassKey(logit: logits[i], target: t[i])
+            if let g = index[key] {
+                group[i] = g
+                members[g].append(i)
+            } else {
+                index[key] = members.count
+                group[i] = members.count
+                members.append([i])
+            }
+        }
+        func othersOf(_ sums: [Number]) -> [Number] {
+            var before: [Number] = []
+            before.reserveCapacity(sums.count)
+            var running = a.zero
+            for x in sums {
+                before.append(running)
+                running = a.add(running, x)
+            }
+            var others = before
+            running = a.zero
+            for g in sums.indices.reversed() {
+                others[g] = a.add(before[g], running)
+                running = a.add(running, sums[g])
+            }
+            return others
+        }
+        let result = GroupedSums(
+            group: group,
+            othersP: othersOf(members.map { m in a.sum(m.map { p[$0] }) }),
+            othersPD: othersOf(members.map { m in a.sum(m.map { a.multiply(p[$0], d[$0]) }) }))
+        cachedGroupedSums = result
+        return result
+    }
+
+    struct GroupedSums {
+        /// The group of each class.
+        let group: [Int]
+        /// Per group g: Σ pᵢ and Σ pᵢdᵢ over the classes of the other groups.
+        let othersP: [Number]
+        let othersPD: [Number]
+    }
+
+    private struct ClassKey: Hashable {
+        let logit: Double
+        let target: Double
+    }
+
+    private var cachedGroupedSums: GroupedSums?
     private var cachedSquares: Number?
     private var cachedSquaresWithoutMaximum: Number??
 }
