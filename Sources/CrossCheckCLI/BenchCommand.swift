@@ -13,19 +13,22 @@ import Darwin
 /// samples of as many calls as fill `--sample-seconds` (at least one); `elements_per_second` is
 /// rows × classes over the median wall-clock time per call. Also printed: the best sample
 /// (`elements_per_second_best`) and the median over process CPU time (`elements_per_cpu_second`,
-/// which other processes on a shared machine do not disturb; for --threads N it counts N threads). Logits are N(0, 3²) rounded to the format (seeded),
-/// targets uniform class indices. `cross_entropy` times `CrossEntropyLoss(reduction: .mean)` on class
+/// which other processes on a shared machine do not disturb; for --threads N it counts N threads).
+/// Logits are N(0, 3²) rounded to the format (seeded), targets uniform class indices. `cross_entropy` times `CrossEntropyLoss(reduction: .mean)` on class
 /// indices without a gradient; `cross_entropy_grad` the fused call that returns loss and gradient.
 public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the fast paths: one JSON line per function × format × shape × thread count.",
         discussion: """
-        Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). Default functions:
-        softmax, log_softmax, cross_entropy, cross_entropy_grad (protocol names; logsumexp,
-        mse_softmax and mse_softmax_grad also work; `copy` times copying the logits to the output,
-        the machine's copy bandwidth on the same bytes). --threads 1 2 reports both. --isa forces a
-        kernel path (avx512, avx2, portable) to compare them; the default is the best this CPU runs.
+        Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). \
+        Default functions: softmax, log_softmax, cross_entropy, cross_entropy_grad \
+        (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work; `copy` \
+        times copying the logits to the output: the machine's copy bandwidth on the same \
+        bytes).
+
+        --threads 1 2 reports both. --isa forces a kernel path (avx512, avx2, portable) \
+        to compare them; the default is the best this CPU runs.
         """
     )
 

@@ -9,9 +9,11 @@ public struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run the property catalog against an implementation; one line per property.",
         discussion: """
-        Stored counterexamples (--regressions, default Fixtures/regressions) are replayed first; then
-        --examples generated problems per property, from --seed (printed, so a run can be replayed).
-        A failure is shrunk to a minimal counterexample, printed as a protocol request line and saved.
+        Stored counterexamples (--regressions, default Fixtures/regressions) are replayed \
+        first; then --examples generated problems per property, from --seed (printed, so a \
+        run can be replayed). A failure is shrunk to a minimal counterexample, printed as a \
+        protocol request line and saved.
+
         Exit status: 0 when every property holds, 1 otherwise.
         """
     )

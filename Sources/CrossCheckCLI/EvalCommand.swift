@@ -16,8 +16,9 @@ public struct EvalCommand: ParsableCommand {
         abstract: "Answer JSON-lines requests from stdin with an implementation (see the README's protocol).",
         discussion: """
         Each input line is a request such as
-          {"function": "softmax", "format": "float32", "logits": ["1.5", "-inf"], "temperature": "0.5"}
+          {"function": "softmax", "format": "float32", "logits": ["1.5", "-inf"]}
         and gets exactly one answer line, {"result": ...} or {"error": "..."}, in order.
+
         Exit status: 0 when every request succeeded, 1 otherwise.
         """
     )
