@@ -26,7 +26,10 @@ struct JSONParser {
     }
 
     private func failure(_ message: String) -> ProblemError {
-        ProblemError("malformed JSON: \(message) at byte \(position)")
+        if position >= bytes.count && !message.hasPrefix("unexpected end") {
+            return ProblemError("malformed JSON: unexpected end of text (\(message)) at byte \(position)")
+        }
+        return ProblemError("malformed JSON: \(message) at byte \(position)")
     }
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
