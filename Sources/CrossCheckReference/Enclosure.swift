@@ -17,7 +17,8 @@ import ArbitraryPrecision
 /// Intervals keep signs: an exponential below MPFR's range (x < −2⁶¹, e^x < 2^(−2⁶¹)) is the
 /// interval [0, 2^(−2⁶¹)], and results built from it keep a known sign, which decides whether a
 /// result that rounds to zero is +0 or −0. (When that is not enough, Ziv's loop rounds the limit
-/// as such terms vanish, on the side proven by `FirstOrderArithmetic` if the limit is a boundary.)
+/// as such terms vanish, on the side proven by `FirstOrderArithmetic` — or `SecondOrderArithmetic` when the first
+/// derivative is exactly 0 — if the limit is a boundary.)
 ///
 /// Exact rationals stay exact through +, −, ×, ÷; e⁰ = 1, log 1 = 0, log1p 0 = 0 are exact; and an
 /// exact zero times anything is an exact zero. That is how exact results are detected: by

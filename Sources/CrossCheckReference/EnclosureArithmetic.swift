@@ -3,16 +3,17 @@ import ArbitraryPrecision
 /// The operations the reference's formulas are written with, once, for every arithmetic that
 /// evaluates them: `IntervalArithmetic` (a proven enclosure of each quantity, `Enclosure`) and
 /// `FirstOrderArithmetic` (an enclosure of each quantity and of its derivative with respect to the
-/// vanishing exponentials, to decide on which side of its limit a result lies).
+/// vanishing exponentials, to decide on which side of its limit a result lies) and
+/// `SecondOrderArithmetic` (the second derivative too, for limits whose first derivative is 0).
 ///
 /// A formula only ever takes exponentials of exact rationals (the gaps dᵢ = (zᵢ − max)/T, or −|x|),
 /// so `exponential` takes an `MPRational`: that is where an arithmetic sees which exponentials
 /// vanish (below MPFR's range) and which are ordinary numbers.
 ///
-/// Every conformance must be sound: each result encloses the exact value (and, for the first-order
-/// arithmetic, the exact derivative) for every admissible value of the inputs it encloses. Failing
-/// operations (a denominator or a logarithm's argument not bounded away from 0 at this precision)
-/// throw `NeedsMorePrecision`.
+/// Every conformance must be sound: each result encloses the exact value (and, for the first- and
+/// second-order arithmetics, the exact derivatives) for every admissible value of the inputs it
+/// encloses. Failing operations (a denominator or a logarithm's argument not bounded away from 0
+/// at this precision) throw `NeedsMorePrecision`.
 protocol EnclosureArithmetic {
     associatedtype Number
 

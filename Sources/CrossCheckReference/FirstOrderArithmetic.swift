@@ -36,14 +36,26 @@ struct FirstOrder {
 ///
 /// Values keep exact-rational tracking (through `IntervalArithmetic`), so constants cost nothing
 /// and an exact zero derivative propagates exactly.
+///
+/// At the point σ = 0 (`atZero`), each εⱼ is exactly 0 (its value at σ = 0, as in limit mode) with
+/// derivative rⱼ, and the same rules give enclosures of u(0) and u′(0) — the chain rule at one
+/// point of the range, where f is continuously differentiable. There the values are those of the
+/// limit, exact rationals wherever the limit is, and r_G = 1 is exact, so a first derivative that
+/// cancels exactly at 0 comes out as the exact rational 0: that is how f′(0) = 0 is proven before
+/// the second order (`SecondOrderArithmetic`) decides the side. (When some rⱼ is transcendental,
+/// f′(0) is an interval unless an exact zero factor removes it; an f′(0) that contains 0 without
+/// being exactly 0 proves nothing, and the result stays undecided.)
 struct FirstOrderArithmetic: EnclosureArithmetic {
     let base: IntervalArithmetic
     /// d_G.
     let largestVanishingExponent: MPRational
+    /// Evaluate at the point σ = 0 instead of over the range [0, 2^(−2⁶¹)].
+    let atZero: Bool
 
-    init(precision: Int, largestVanishingExponent: MPRational) {
+    init(precision: Int, largestVanishingExponent: MPRational, atZero: Bool = false) {
         base = IntervalArithmetic(precision: precision)
         self.largestVanishingExponent = largestVanishingExponent
+        self.atZero = atZero
     }
 
     var precision: Int { base.precision }
@@ -56,7 +68,7 @@ struct FirstOrderArithmetic: EnclosureArithmetic {
     func exponential(_ q: MPRational) -> FirstOrder {
         guard IntervalArithmetic.vanishes(q) else { return FirstOrder(value: base.exponential(q), derivative: .zero) }
         precondition((q - largestVanishingExponent).signum <= 0, "d_G is not the largest vanishing exponent")
-        return FirstOrder(value: Self.vanishingRange, derivative: base.exponential(q - largestVanishingExponent))
+        return FirstOrder(value: atZero ? .zero : Self.vanishingRange, derivative: base.exponential(q - largestVanishingExponent))
     }
 
     func add(_ a: FirstOrder, _ b: FirstOrder) -> FirstOrder {

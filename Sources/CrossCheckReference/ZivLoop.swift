@@ -89,7 +89,10 @@ struct PrecisionFinisher: Finisher {
 /// rounding boundary (a rational limit: a midpoint, 0, …). For such a limit the formula is
 /// evaluated once more in `FirstOrderArithmetic`: a derivative enclosure that excludes 0 proves on
 /// which side of f(0) the result lies (mean value theorem), and the finisher rounds accordingly.
-/// A derivative enclosure that contains 0 even at the cap (a second-order effect) stays an error.
+/// When it contains 0, a first derivative proven exactly 0 at s = 0 hands the side to the second
+/// derivative (`SecondOrderArithmetic`, Taylor's theorem). A limit whose first derivative contains
+/// 0 without being proven 0 at s = 0, or whose second derivative's enclosure contains 0, even at
+/// the cap, stays an error.
 func zivRound<F: Finisher, Formula: EnclosureFormula>(
     count: Int,
     finisher: F,
@@ -145,14 +148,33 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
     return results.map { $0! }
 }
 
-/// The proven signs of f′ over the vanishing range for `outputs`, nil where unknown (see
-/// `FirstOrderArithmetic`).
+/// The proven signs of f(s) − f(0) for `outputs`, nil where unknown.
+///
+/// First order (`FirstOrderArithmetic`): the sign of f′ over the vanishing range, when its
+/// enclosure excludes 0 (or is exactly 0: then f is constant). For the outputs it leaves unknown,
+/// second order: when f′(0) is proven exactly 0 (the first-order arithmetic at the point σ = 0) and
+/// the enclosure of f″ over the range excludes 0, f(s) − f(0) = (s²/2)·f″(ξ) has the sign of f″
+/// (Taylor's theorem, see `SecondOrderArithmetic`).
 private func perturbationSigns<Formula: EnclosureFormula>(_ formula: Formula, precision: Int, outputs: [Int]) -> [Int?] {
     guard let largest = formula.largestVanishingExponent else { return outputs.map { _ in nil } }
-    let arithmetic = FirstOrderArithmetic(precision: precision, largestVanishingExponent: largest)
+    var signs = enclose(formula, FirstOrderArithmetic(precision: precision, largestVanishingExponent: largest), outputs)
+        .map { $0?.derivative.provenSign }
+    let unknown = signs.indices.filter { signs[$0] == nil }
+    guard !unknown.isEmpty else { return signs }
+    let atZero = enclose(formula, FirstOrderArithmetic(precision: precision, largestVanishingExponent: largest, atZero: true),
+                         unknown.map { outputs[$0] })
+    let flat = unknown.indices.filter { atZero[$0]?.derivative.isExactZero ?? false }.map { unknown[$0] }
+    guard !flat.isEmpty else { return signs }
+    let second = enclose(formula, SecondOrderArithmetic(precision: precision, largestVanishingExponent: largest),
+                         flat.map { outputs[$0] })
+    for (k, index) in flat.enumerated() { signs[index] = second[k]?.second.provenSign }
+    return signs
+}
+
+/// The formula's `outputs` in `arithmetic`, nil for each when the evaluation needs more precision.
+private func enclose<Formula: EnclosureFormula, A: EnclosureArithmetic>(_ formula: Formula, _ arithmetic: A, _ outputs: [Int]) -> [A.Number?] {
     do {
-        let duals = try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, outputs) }
-        return duals.map(\.derivative.provenSign)
+        return try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, outputs) }
     } catch {
         return outputs.map { _ in nil }
     }
