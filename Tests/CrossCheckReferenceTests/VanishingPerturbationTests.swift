@@ -5,7 +5,8 @@ import Testing
 
 /// Rows whose limit, as an exponential below MPFR's range vanishes, is exactly a rounding boundary
 /// (a midpoint between two values of the format, or 0 between −0 and +0): the side is the sign of
-/// the first-order perturbation (`FirstOrderArithmetic`).
+/// the first-order perturbation (`FirstOrderArithmetic`), or of the second-order one when the
+/// first is proven exactly 0 at s = 0 (`SecondOrderArithmetic`).
 ///
 /// Every row is [M, 0, M] (one longer row pads it with zeros) with M the format's largest finite
 /// value and T = 1, so the middle class's exponential is ε = e^(−M), and p₀ = p₂ = 1/(2 + ε),
@@ -70,10 +71,38 @@ import Testing
         #expect(sameBits(v, [-0.0, 0.0, -0.0]), "\(v)")
     }
 
-    /// The remaining limit: with t₂ = ½ output 0's first-order coefficient is 0, so its side is a
-    /// second-order effect (mpmath: below, 0x1.fffffffffffffp-3) that the reference does not prove.
-    @Test func secondOrderBoundaryIsStillAnError() {
-        #expect(throws: ReferenceError.self) { try values(.mseSoftmaxGrad, .float64, targets: [0x1p-55, 0, 0.5]) }
+    /// With t₂ − t₁ = ½ output 0's first-order coefficient (t₁ − t₂)/2 + ¼ is exactly 0, and its
+    /// side is the sign of the second-order one, t₀/8 − t₁/2 + 3t₂/8 − 5/8 (`SecondOrderArithmetic`;
+    /// output 2 is its mirror image). mpmath agrees on both sides (eps² coefficients −0.4375 and
+    /// 0.0625, the same at ε = 2^−2000 and 2^−4000).
+    @Test func secondOrderDecidesWhenTheFirstOrderVanishes() throws {
+        // The limit ¼ − 2^−56 (a binary64 midpoint), c₂ < 0: the lower neighbour.
+        let below = try values(.mseSoftmaxGrad, .float64, targets: [0x1p-55, 0, 0.5])
+        #expect(sameBits(below, [0x1.fffffffffffffp-3, -0.0, -0x1.fffffffffffffp-3]), "\(below)")
+        let below32 = try values(.mseSoftmaxGrad, .float32, targets: [0x1p-26, 0, 0.5])
+        #expect(sameBits(below32, [0x1.fffffep-3, -0.0, -0x1.fffffep-3]), "\(below32)")
+        // The limit −1.75 − 2^−53, c₂ = 1/16 + t₀/8 > 0: above, toward −1.75.
+        let above = try values(.mseSoftmaxGrad, .float64, targets: [0x1p-52, -4, -3.5])
+        #expect(sameBits(above, [-0x1.cp0, 0.0, 0x1.cp0]), "\(above)")
+        let above32 = try values(.mseSoftmaxGrad, .float32, targets: [0x1p-23, -4, -3.5])
+        #expect(sameBits(above32, [-0x1.cp0, 0.0, 0x1.cp0]), "\(above32)")
+    }
+
+    /// t = (½, 0, ½): every output's limit is 0 and every first-order coefficient is 0; the
+    /// second-order ones are −3/8, 3/4, −3/8 (mpmath), so the zeros are −0, +0, −0.
+    @Test func zeroLimitsTakeTheSecondOrderSign() throws {
+        let v = try values(.mseSoftmaxGrad, .float64, targets: [0.5, 0, 0.5])
+        #expect(sameBits(v, [-0.0, 0.0, -0.0]), "\(v)")
+    }
+
+    /// Two vanishing exponentials of different sizes ([M, 0, M, 1]: ε and eε) make r = e^(−1)
+    /// transcendental: f′(0) is again 0 mathematically (the coefficient ¼ − t₂/2 times Σrⱼ), but
+    /// its enclosure at s = 0 is an interval, not an exact 0, so nothing is proven: still an error.
+    @Test func firstOrderZeroNotProvenIsStillAnError() {
+        let m = Double.greatestFiniteMagnitude
+        let problem = Problem(function: .mseSoftmaxGrad, format: .float64, logits: [m, 0, m, 1], target: .vector([0x1p-55, 0, 0.5, 0]))
+        let error = #expect(throws: ReferenceError.self) { try reference.evaluate(problem) }
+        #expect(error?.message.contains("could not round output 0") ?? false, "\(String(describing: error))")
     }
 
     /// The derivative rules themselves, on g(s) = log1p(ε₁)/(2 + ε₂) with ε₁ = s (d_G = −2⁶²) and
@@ -91,5 +120,28 @@ import Testing
         #expect(MPFloat.compare(lo, half) <= 0 && MPFloat.compare(hi, half) >= 0)
         #expect(MPFloat.compare(MPFloat.difference(hi, lo, precision: 64, rounding: .up), tolerance) < 0)
         #expect(g.derivative.provenSign == 1)
+    }
+
+    /// The second-order rules and the point evaluation, on g(s) = log1p(ε₁)/(2 + ε₂) as above: at
+    /// σ = 0, g′(0) = 1/2 exactly; over the range, g″(σ) encloses g″(0) = (−1 − e^(−1))/2 (from
+    /// q″ = (u″ − 2q′v′ − qv″)/v with u″ = −1, q′ = ½, v′ = e^(−1), q = 0, v = 2), tightly.
+    @Test func secondOrderRules() throws {
+        let dG = MPRational(-0x1p62)
+        let point = FirstOrderArithmetic(precision: 100, largestVanishingExponent: dG, atZero: true)
+        let g0 = try ExponentRange.widest { () throws(NeedsMorePrecision) in
+            try point.divide(try point.log1p(point.exponential(dG)),
+                             point.add(point.constant(MPRational(integer: 2)), point.exponential(dG - MPRational(integer: 1))))
+        }
+        #expect(g0.value.isExactZero)
+        #expect(g0.derivative.exactValue == MPRational(integer: 1) / MPRational(integer: 2))
+        let a = SecondOrderArithmetic(precision: 100, largestVanishingExponent: dG)
+        let g = try ExponentRange.widest { () throws(NeedsMorePrecision) in
+            try a.divide(try a.log1p(a.exponential(dG)), a.add(a.constant(MPRational(integer: 2)), a.exponential(dG - MPRational(integer: 1))))
+        }
+        guard case .interval(let lo, let hi) = g.second else { Issue.record("not an interval"); return }
+        let expected = -0.6839397205857212  // (−1 − e^(−1))/2 to binary64
+        #expect(MPFloat.compare(lo, MPFloat(expected + 0x1p-50)) <= 0 && MPFloat.compare(hi, MPFloat(expected - 0x1p-50)) >= 0)
+        #expect(MPFloat.compare(MPFloat.difference(hi, lo, precision: 64, rounding: .up), MPFloat(0x1p-90)) < 0)
+        #expect(g.second.provenSign == -1)
     }
 }
