@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CrossCheckKernels
 import CrossCheckProperties
 #if canImport(Glibc)
@@ -71,7 +72,16 @@ public struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown format '\(f)'; expected float16, float32 or float64")
         }
         if (rows == nil) != (classes == nil) { throw ValidationError("give --rows and --classes together") }
-        if let rows, let classes, rows < 1 || classes < 1 { throw ValidationError("--rows and --classes must be ≥ 1") }
+        if let rows, let classes {
+            if rows < 1 || classes < 1 { throw ValidationError("--rows and --classes must be ≥ 1") }
+            // Logits and outputs, up to 8 bytes each per element: refuse what cannot fit in half
+            // of this machine's memory rather than die allocating it.
+            let (elements, overflow) = rows.multipliedReportingOverflow(by: classes)
+            let budget = ProcessInfo.processInfo.physicalMemory / 2
+            if overflow || UInt64(elements) > budget / 16 {
+                throw ValidationError("--rows \(rows) × --classes \(classes) needs more memory than half of this machine's \((budget * 2) >> 30) GiB")
+            }
+        }
         if threads.contains(where: { $0 < 0 }) { throw ValidationError("--threads must be ≥ 0") }
         if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
         if let isa {

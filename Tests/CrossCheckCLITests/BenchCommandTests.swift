@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+/// `crosscheck bench`: one JSON line per measurement with the fields the issue names; bad options
+/// are refused with a usage error (exit 64) before anything is allocated or timed. No timing is
+/// asserted (the machines are shared).
+@Suite struct BenchCommandTests {
+    @Test func printsOneJSONLinePerMeasurement() throws {
+        let r = try runCrossCheck(["bench", "--function", "softmax", "cross_entropy_grad", "--format", "float16", "float64",
+                                   "--rows", "3", "--classes", "17", "--threads", "1", "2", "--repeats", "1", "--sample-seconds", "0.001"], input: "")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 8)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            for key in ["function", "format", "rows", "classes", "threads", "elements_per_second"] {
+                #expect(object?[key] != nil, "\(key) missing in \(line)")
+            }
+            #expect((object?["elements_per_second"] as? Double ?? 0) > 0)
+        }
+    }
+
+    @Test("bad options are usage errors", arguments: [
+        ["--format", "float8"], ["--rows", "10"], ["--rows", "0", "--classes", "5"], ["--threads=-1"], ["--isa", "bogus"],
+        ["--function", "nope"], ["--temperature", "0"], ["--rows", "1000000000", "--classes", "1000000000"],
+    ])
+    func badOptions(arguments: [String]) throws {
+        let r = try runCrossCheck(["bench"] + arguments, input: "")
+        #expect(r.status == 64, "\(arguments): \(r.status) \(r.stderr)")
+        #expect(r.stderr.contains("Error: "))
+        #expect(r.stdout.isEmpty)
+    }
+}
