@@ -1,8 +1,8 @@
 import CrossCheckCore
 
-/// A first request to an implementation before an audit, so that one that cannot run at all (a
-/// missing framework, a wrong command) stops the audit at once with its own words, instead of
-/// failing every sample.
+/// A first request to an implementation before an audit or a check, so that one that cannot run at
+/// all (a missing framework, a wrong command) stops the run at once with its own words, instead of
+/// failing every sample (and, for a check, storing every failure as a counterexample).
 public enum Preflight {
     /// Asks for σ(0) in float32. An error answer (`{"error": …}`) is fine — the implementation runs;
     /// no answer at all (it does not start, crashes, hangs) is an `AuditError` with `badInput`.
@@ -11,7 +11,7 @@ public enum Preflight {
         do {
             _ = try implementation.evaluate(probe)
         } catch let error as ProblemError where !error.message.hasPrefix("implementation error:") {
-            throw AuditError(.badInput, "\(name) cannot be audited: \(error.message)")
+            throw AuditError(.badInput, "\(name) does not run: \(error.message)")
         } catch {
             return
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossCheckAudit
 import CrossCheckCore
 import CrossCheckProperties
 import Foundation
@@ -14,7 +15,8 @@ public struct CheckCommand: ParsableCommand {
         run can be replayed). A failure is shrunk to a minimal counterexample, printed as a \
         protocol request line and saved.
 
-        Exit status: 0 when every property holds, 1 otherwise.
+        Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
+        does not answer at all (nothing is stored then).
         """
     )
 
@@ -102,6 +104,15 @@ public struct CheckCommand: ParsableCommand {
             subject = ExternalImplementation(command: external, timeout: timeout, maximumULPError: maxULP ?? 1)
         } else {
             subject = Implementations.named(implementation ?? Implementations.defaultCheckName)!
+        }
+        if let external {
+            // A command that cannot answer anything is a setup error, not a counterexample to store.
+            do {
+                try Preflight.check(subject, name: "`\(external)`")
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                throw ExitCode(4)
+            }
         }
         if exhaustiveFloat16 {
             try runExhaustive(subject)
