@@ -137,12 +137,14 @@ class Torch:
 
 
 def crosscheck_rate(binary, function, fmt, rows, classes, repeats):
-    out = subprocess.run(
+    run = subprocess.run(
         [binary, "bench", "--function", function, "--format", fmt, "--rows", str(rows), "--classes", str(classes),
          "--threads", "1", "--repeats", str(repeats)],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    line = json.loads(out.strip().splitlines()[-1])
+        capture_output=True, text=True,
+    )
+    if run.returncode != 0:
+        sys.exit(f"error: {binary} bench failed (exit status {run.returncode}): {run.stderr.strip()}")
+    line = json.loads(run.stdout.strip().splitlines()[-1])
     return (line["elements_per_second"], line["elements_per_second_best"], line["elements_per_cpu_second"]), line["isa"]
 
 
@@ -151,11 +153,15 @@ def main():
     parser.add_argument("--crosscheck", default=".build/release/crosscheck", help="the crosscheck binary")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per case (median reported)")
     parser.add_argument("--repeats", type=int, default=5, help="timed samples per measurement")
-    parser.add_argument("--function", nargs="*", default=FUNCTIONS)
-    parser.add_argument("--format", nargs="*", default=FORMATS)
+    parser.add_argument("--function", nargs="*", default=FUNCTIONS, choices=FUNCTIONS)
+    parser.add_argument("--format", nargs="*", default=FORMATS, choices=FORMATS)
     parser.add_argument("--only-targets", action="store_true", help="only the cases the issue sets a target for")
     parser.add_argument("--json", help="also write the measurements to this file (JSON lines)")
     args = parser.parse_args()
+    if not (os.path.isfile(args.crosscheck) and os.access(args.crosscheck, os.X_OK)):
+        parser.error(f"no crosscheck binary at {args.crosscheck} (swift build -c release --product crosscheck)")
+    if args.rounds < 1 or args.repeats < 1:
+        parser.error("--rounds and --repeats must be >= 1")
 
     frameworks = []
     for cls in (Jax, Torch):
