@@ -54,7 +54,7 @@ let package = Package(
             name: "CrossCheckReferenceTests",
             dependencies: ["CrossCheckReference", "CrossCheckCore", "CrossCheckProperties"]
         ),
-        .testTarget(name: "CrossCheckKernelsTests", dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckCore"]),
+        .testTarget(name: "CrossCheckKernelsTests", dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckCore", "CrossCheckProperties"]),
         .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckCLI", "CrossCheckCore"]),
         .testTarget(name: "CrossCheckAuditTests", dependencies: ["CrossCheckAudit", "CrossCheckCLI", "CrossCheckCore"]),
         .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "crosscheck"]),

@@ -127,12 +127,12 @@ public struct CrossEntropyLoss<Scalar: KernelScalar>: Sendable, Hashable {
                 rowLosses[r] = engine.crossEntropy(logits.row(r), target: yr, factor: scale * weight, into: out) * weight
             }
         } else {
-            let precise = eps != 0 || w != nil || { if case .soft = targets { return true } else { return false } }()
+            // Label smoothing or soft targets (class indices without smoothing took the vector path).
             KernelThreads.forEachChunk(rows: logits.rows, threads: threads) { range in
                 let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: classes)
                 defer { a.deallocate() }
                 let chunk = LogitsBuffer(unchecked: logits, range)
-                SoftmaxKernels.forEachRow(chunk, temperature: temperature, precise: precise) { workspace, i in
+                SoftmaxKernels.forEachRow(chunk, temperature: temperature, precise: true) { workspace, i in
                     let r = range.lowerBound + i
                     rowLosses[r] = softRowLoss(workspace, logits, targets, r, w, eps, scale, a, gradient)
                 }

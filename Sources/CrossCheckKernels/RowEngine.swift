@@ -14,7 +14,8 @@
 // while the results are of the size of the differences fᵢ − fⱼ); see RowFunctions.swift.
 //
 // Cost: one pass for max/NaN/±inf, one exp (or expm1) per finite logit, then one pass per output.
-// The passes are plain loops over contiguous storage, ready to be vectorized per working type.
+// This is the exact scalar path: the rows and functions the vector path (FastRows.swift and the C
+// kernels) does not take, and the rows it declines.
 
 /// What the non-finite entries of a row leave of it (the reference's limit semantics).
 enum RowKind: Equatable {

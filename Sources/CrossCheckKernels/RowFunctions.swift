@@ -165,10 +165,7 @@ extension RowWorkspace {
             return
         }
         let total = sumTargets(t)
-        var near = 0.0, fNear = W.zero, eFar = W.zero
-        for i in 0..<classes {
-            if isNear(i) { near += 1; fNear = fNear + f[i] } else { eFar = eFar + e[i].plain }
-        }
+        let (near, fNear, eFar) = nearFarSums()
         for i in 0..<classes {
             let ti = t.value(i)
             if e[i].isZero {

@@ -171,8 +171,8 @@ static const double cck_16_over_ln2 = 0x1.71547652b82fep+4;
 /// |k| ≤ 16352 moves r by < 2^-44; the roundings of r, of the table value (2^-53) and of the FMAs
 /// stay below 2^-50. Float results need only 2^-24 (see _CrossCheckKernelsC.h); the rest makes a
 /// result before its final rounding so close that it rounds correctly unless it lies within
-/// about 2^-41 (relative) of a midpoint. (Degree 3 met the bound too and was 7–10 % faster, but
-/// gave 1-ulp results in several audit cells where degree 5 gives 0.)
+/// about 2^-41 (relative) of a midpoint. (Degree 3, as for Float16, also met Float's 2^-24 budget
+/// and was 7–10 % faster, but gave 1-ulp results in several audit cells where degree 5 gives 0.)
 /// Float16: relative error < 2^-27.5, r + r²(c2 + c3 r) fitted at Chebyshev nodes (< 2^-27.7):
 /// 2^-16 of Float16's precision, so a result rounds wrongly only within 2^-27 of a midpoint.
 /// (r + r²/2, 2^-19.1, turned 0.8 % of exhaustive two-class Float16 results into 1-ulp ones.)

@@ -90,7 +90,7 @@ struct AccuracyTests {
         var e = 0.0
         var detail = ""
         for (i, (g, x)) in zip(got, expected).enumerated() {
-            let d = exactULPDistance(problem.format, g, x)
+            let d = problem.format.ulpDistance(g, x)
             if d > e {
                 e = d
                 detail = "output \(i): got \(g) expected \(x)"
@@ -179,21 +179,10 @@ struct CancellationTests {
             let problem = Problem(function: .logsumexp, format: format, logits: z, temperature: g.round(t))
             let expected = try reference.evaluate(problem).values[0]
             let got = try kernelAnswer(problem)[0]
-            let d = exactULPDistance(format, got, expected)
+            let d = format.ulpDistance(got, expected)
             worst = max(worst, d)
             #expect(d <= 1, "\(describe(problem)): got \(got), expected \(expected)")
         }
         print("[\(format.rawValue)] logsumexp near zero: max \(worst) ulp")
     }
-}
-
-/// The distance in ulps of the format between two of its values, counted exactly.
-/// (`FloatFormat.ulpDistance` subtracts the ordinals as Doubles; for binary64 they reach 2⁶³ and
-/// round to multiples of 512 or 1024, so a 1-ulp difference reads 0 or 512.)
-func exactULPDistance(_ format: FloatFormat, _ computed: Double, _ expected: Double) -> Double {
-    if computed.isNaN || expected.isNaN { return computed.isNaN && expected.isNaN ? 0 : .infinity }
-    if computed == expected { return 0 }
-    if !computed.isFinite || !expected.isFinite { return .infinity }
-    let (d, overflow) = format.ordinal(computed).subtractingReportingOverflow(format.ordinal(expected))
-    return overflow ? .infinity : Double(d.magnitude)
 }

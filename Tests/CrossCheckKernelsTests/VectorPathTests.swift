@@ -45,7 +45,7 @@ struct VectorPathTests {
                         guard let expected = try? reference.evaluate(problem).values else { continue }
                         let got = try kernelAnswer(problem)
                         for (g, x) in zip(got, expected) {
-                            let d = exactULPDistance(format, g, x)
+                            let d = format.ulpDistance(g, x)
                             if d > worst {
                                 worst = d
                                 worstDetail = "row \(r) of \(kind.rawValue): got \(g), expected \(x): \(describe(problem))"
