@@ -7,7 +7,7 @@ import Foundation
 ///
 /// `write` makes two files in a directory:
 /// - `requests.jsonl`: one protocol request line per problem — the implementation's input;
-/// - `vectors.jsonl`: a header line `{"kind":"crosscheck-vectors","schema_version":1,"parameters":{…},"count":N}`,
+/// - `vectors.jsonl`: a header line `{"count":N,"kind":"crosscheck-vectors","parameters":{…},"schema_version":1}`,
 ///   then per problem, in the same order, `{"class":…,"sample":…,"request":{…},"expected":{"result":…}}`.
 ///
 /// The implementation answers `requests.jsonl` line by line (`{"result":…}` or `{"error":…}`), and
