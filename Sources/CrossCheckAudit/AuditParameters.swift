@@ -97,6 +97,12 @@ public struct AuditParameters: Codable, Hashable, Sendable {
         return p
     }
 
+    /// True when `other` generates the same problem for every cell both select: the same mode,
+    /// seed, samples and longest row (the selection of functions, formats and classes may differ).
+    public func drawsSameInputs(as other: AuditParameters) -> Bool {
+        (mode, seed, samples, maxClasses) == (other.mode, other.seed, other.samples, other.maxClasses)
+    }
+
     /// Throws a usage error naming what is inconsistent.
     public func validate() throws(AuditError) {
         if functions.isEmpty || formats.isEmpty { throw AuditError(.usage, "the audit selects no function or no format") }

@@ -76,17 +76,10 @@ public struct AuditPlan: Sendable {
         case .exhaustive:
             return ExhaustiveInputs.problem(cell, block: index)
         case .sampled:
-            var rng = SplitMix64(seed: parameters.seed).fork(stableHash(cell.description)).fork(index)
+            var rng = SplitMix64(seed: parameters.seed).fork(cell.description).fork(index)
             return generator.problem(cell.function, cell.format, kind: RowKind(rawValue: cell.inputClass)!, &rng)
         }
     }
-}
-
-/// FNV-1a of a name: the same in every process and on every machine (Swift's `hashValue` is not).
-func stableHash(_ s: String) -> Int {
-    var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-    return Int(truncatingIfNeeded: h)
 }
 
 /// Exhaustive inputs for elementwise functions: every bit pattern of the format as x (NaNs and

@@ -244,8 +244,9 @@ public struct CellStatistics: Sendable, Equatable {
 public enum ULPDistance {
     /// The distance between `got` and the correctly rounded `expected`: the number of format
     /// values strictly between them plus one (0 when equal; ±0 are equal; NaN matches NaN).
-    /// nil when either is NaN or ±inf and they differ: a wrong non-finite result. Never traps, even
-    /// between the largest values of opposite signs (which `FloatFormat.ulpDistance` can overflow on).
+    /// nil when either is NaN or ±inf and they differ: a wrong non-finite result. Exact as a UInt64
+    /// over the whole binary64 range, where `FloatFormat.ulpDistance` returns a Double, approximate
+    /// beyond 2⁵³ ulps (the histogram and the 128-bit sum need the exact count).
     public static func between(_ got: Double, _ expected: Double, in format: FloatFormat) -> UInt64? {
         if got.isNaN || expected.isNaN { return got.isNaN && expected.isNaN ? 0 : nil }
         if got == expected { return 0 }

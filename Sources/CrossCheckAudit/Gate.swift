@@ -35,7 +35,7 @@ public struct GateResult: Sendable {
         var result = GateResult()
         let current = Dictionary(report.cells.map { ($0.cell, $0) }, uniquingKeysWith: { a, _ in a })
         let p = report.parameters, b = baseline.parameters
-        if (p.mode, p.seed, p.samples, p.maxClasses) != (b.mode, b.seed, b.samples, b.maxClasses) {
+        if !p.drawsSameInputs(as: b) {
             result.warnings.append("the audit's parameters differ from the baseline's (baseline: \(b.mode.rawValue), seed \(b.seed), \(b.samples) samples, rows ≤ \(b.maxClasses); audit: \(p.mode.rawValue), seed \(p.seed), \(p.samples) samples, rows ≤ \(p.maxClasses)): other inputs, so errors may differ for that reason alone")
         }
         if report.implementation != baseline.implementation {
@@ -98,8 +98,7 @@ extension Baseline {
     /// or the baseline would mix audits of different inputs.
     public func updated(with report: AuditReport, scope: Set<AuditCell>?) throws(AuditError) -> Baseline {
         guard let scope else { return Baseline(report) }
-        let (p, b) = (report.parameters, parameters)
-        guard (p.mode, p.seed, p.samples, p.maxClasses) == (b.mode, b.seed, b.samples, b.maxClasses) else {
+        guard report.parameters.drawsSameInputs(as: parameters) else {
             throw AuditError(.usage, "--update-baseline of part of a baseline needs the baseline's seed, samples, max classes and mode; update it whole instead")
         }
         let fresh = Baseline(report).entries.filter { scope.contains($0.cell) }

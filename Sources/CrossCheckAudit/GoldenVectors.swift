@@ -7,7 +7,7 @@ import Foundation
 ///
 /// `write` makes two files in a directory:
 /// - `requests.jsonl`: one protocol request line per problem — the implementation's input;
-/// - `vectors.jsonl`: a header line `{"kind":"crosscheck-vectors","schema_version":1,"parameters":{…},"count":N}`,
+/// - `vectors.jsonl`: a header line `{"count":N,"kind":"crosscheck-vectors","parameters":{…},"schema_version":1}`,
 ///   then per problem, in the same order, `{"class":…,"sample":…,"request":{…},"expected":{"result":…}}`.
 ///
 /// The implementation answers `requests.jsonl` line by line (`{"result":…}` or `{"error":…}`), and
@@ -109,8 +109,8 @@ public enum GoldenVectors {
                   case .integer(let sample)? = f["sample"], let request = f["request"], let expected = f["expected"] else {
                 throw ProblemError("expected {\"class\": …, \"sample\": …, \"request\": {…}, \"expected\": {…}}")
             }
-            let problem = try ProtocolCodec.decodeRequest(JSONText.compact(request))
-            let values = try ProtocolCodec.decodeAnswer(JSONText.compact(expected), for: problem).values
+            let problem = try ProtocolCodec.decodeRequest(request)
+            let values = try ProtocolCodec.decodeAnswer(expected, for: problem).values
             return Vector(inputClass: inputClass, sample: sample, problem: problem, expected: values)
         } catch {
             throw AuditError(.badInput, "\(place): \(error.message)")
@@ -125,20 +125,5 @@ public enum GoldenVectors {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         return lines
-    }
-}
-
-extension JSONText {
-    /// Compact JSON text of a decoded value (object keys sorted).
-    static func compact(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .integer(let i): return "\(i)"
-        case .number(let x): return "\(x)"
-        case .string(let s): return jsonQuoted(s)
-        case .array(let items): return "[" + items.map(compact).joined(separator: ",") + "]"
-        case .object(let fields): return "{" + fields.keys.sorted().map { jsonQuoted($0) + ":" + compact(fields[$0]!) }.joined(separator: ",") + "}"
-        }
     }
 }

@@ -13,7 +13,11 @@ public enum ProtocolCodec {
 
     /// Decodes and validates one request line.
     public static func decodeRequest(_ line: String) throws(ProblemError) -> Problem {
-        let json = try JSONValue.parse(line)
+        try decodeRequest(JSONValue.parse(line))
+    }
+
+    /// Decodes and validates a request already parsed (e.g. a field of a larger JSON line).
+    public static func decodeRequest(_ json: JSONValue) throws(ProblemError) -> Problem {
         guard case .object(let fields) = json else {
             throw ProblemError("request: expected a JSON object, got \(json.typeName)")
         }
@@ -126,7 +130,11 @@ public enum ProtocolCodec {
     /// Decodes an answer line for `problem` (as an external implementation writes it): a result of
     /// the right shape, or the implementation's error message as a thrown `ProblemError`.
     public static func decodeAnswer(_ line: String, for problem: Problem) throws(ProblemError) -> Answer {
-        let json = try JSONValue.parse(line)
+        try decodeAnswer(JSONValue.parse(line), for: problem)
+    }
+
+    /// Decodes an answer already parsed (e.g. a field of a larger JSON line) for `problem`.
+    public static func decodeAnswer(_ json: JSONValue, for problem: Problem) throws(ProblemError) -> Answer {
         guard case .object(let fields) = json else { throw ProblemError("answer: expected a JSON object, got \(json.typeName)") }
         if case .string(let message)? = fields["error"] { throw ProblemError("implementation error: \(message)") }
         guard let result = fields["result"] else { throw ProblemError("answer: has neither \"result\" nor \"error\"") }

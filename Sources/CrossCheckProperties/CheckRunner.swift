@@ -94,7 +94,7 @@ public struct CheckRunner: Sendable {
                 if !ok { return fail(p, why ?? "failed", examples: 0, replayed: replayed) }
             }
         }
-        var rng = SplitMix64(seed: seed).fork(Self.stableHash(property.name))
+        var rng = SplitMix64(seed: seed).fork(property.name)
         for k in 0..<examples {
             let f = chosen[k % chosen.count]
             let format = formats[(k / chosen.count) % formats.count]
@@ -119,12 +119,5 @@ public struct CheckRunner: Sendable {
             if stopAtFirstFailure && !outcome.passed { break }
         }
         return outcomes
-    }
-
-    /// FNV-1a: a hash of a name that is the same in every process (Swift's `hashValue` is not).
-    static func stableHash(_ s: String) -> Int {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return Int(truncatingIfNeeded: h)
     }
 }

@@ -20,6 +20,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return copy
     }
 
+    /// An independent generator for the sub-task called `name`: forks by the FNV-1a hash of the
+    /// name, which is the same in every process and on every machine (Swift's `hashValue` is not).
+    public func fork(_ name: String) -> SplitMix64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return fork(Int(truncatingIfNeeded: h))
+    }
+
     /// True with probability p.
     public mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }
