@@ -95,6 +95,9 @@ def answer(backend, line):
             raise ValueError("logits: missing or empty")
         temperature = parse_number(request["temperature"]) if "temperature" in request else 1.0
         target = request.get("target")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits)):
+            # Checked here once: NumPy would wrap -1 to the last class, JAX answer for any index.
+            raise ValueError("target: class index %r is out of range 0..<%d" % (target, len(logits)))
         if "targets" in request:
             target = [parse_number(s) for s in request["targets"]]
         result = backend.evaluate(function, fmt, logits, temperature, target)
