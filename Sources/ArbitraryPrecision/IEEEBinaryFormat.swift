@@ -64,8 +64,11 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     /// sign — and returns the nearest value of this format (ties to even, subnormals, overflow to
     /// ±inf), or nil if `text` is not a number.
     ///
-    /// Parsing goes through MPFR at this format's precision with the format's exponent range, so
-    /// there is no double rounding (Swift's `Float16(String)` has one, through Float).
+    /// A plain decimal is read by `Double(String)` (correctly rounded to binary64) and rounded once
+    /// more to this format when that cannot round twice (`parsePlainDecimal`); every other text, and
+    /// the rare Double exactly on a midpoint of a narrower format or overflowing it, goes through
+    /// MPFR (`parseWithMPFR`), so there is never a double rounding (Swift's `Float16(String)` has
+    /// one, through Float).
     public func parse(_ text: String) -> Double? {
         parsePlainDecimal(text) ?? parseWithMPFR(text)
     }

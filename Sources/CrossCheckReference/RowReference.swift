@@ -30,6 +30,8 @@ struct PreparedRow {
     let targetSum: MPRational
     /// When exactly one logit is +inf, its index: softmax is then exactly one-hot there.
     let dominant: Int?
+    /// y when the targets are one-hot at y: a class index, or a vector of one 1 and zeros.
+    let oneHotClass: Int?
 
     init(_ problem: Problem, dominant: Int?) {
         self.problem = problem
@@ -49,20 +51,16 @@ struct PreparedRow {
             targets = nil
             targetSum = MPRational()
         }
+        switch problem.target {
+        case .classIndex(let y): oneHotClass = y
+        case .vector(let t):
+            let ones = t.indices.filter { t[$0] == 1 }
+            oneHotClass = ones.count == 1 && t.allSatisfy({ $0 == 0 || $0 == 1 }) ? ones[0] : nil
+        case .none: oneHotClass = nil
+        }
     }
 
     var count: Int { problem.logits.count }
-
-    /// y when the targets are one-hot at y: a class index, or a vector of one 1 and zeros.
-    var oneHotClass: Int? {
-        switch problem.target {
-        case .classIndex(let y): return y
-        case .vector(let t):
-            let ones = t.indices.filter { t[$0] == 1 }
-            return ones.count == 1 && t.allSatisfy({ $0 == 0 || $0 == 1 }) ? ones[0] : nil
-        case .none: return nil
-        }
-    }
 }
 
 /// The row at one working precision; shared quantities are computed once, on first use.

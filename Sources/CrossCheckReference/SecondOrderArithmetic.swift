@@ -2,11 +2,18 @@ import ArbitraryPrecision
 
 /// A quantity of the second-order arithmetic: enclosures of its value u(σ), first derivative
 /// u′(σ) and second derivative u″(σ) with respect to s, each valid for every σ in [0, 2^(−2⁶¹)]
-/// (see `SecondOrderArithmetic`).
+/// (see `SecondOrderArithmetic`). The value and first derivative are a `FirstOrder` quantity.
 struct SecondOrder {
-    var value: Enclosure
-    var first: Enclosure
+    var firstOrder: FirstOrder
     var second: Enclosure
+
+    init(_ firstOrder: FirstOrder, second: Enclosure) {
+        self.firstOrder = firstOrder
+        self.second = second
+    }
+
+    var value: Enclosure { firstOrder.value }
+    var first: Enclosure { firstOrder.derivative }
 }
 
 /// Second-order forward-mode automatic differentiation over intervals, to decide on which side of
@@ -38,80 +45,71 @@ struct SecondOrder {
 /// of exact inputs stay exact rationals), the sign of f(s) − f(0) is that of f″(ξ): proven when the
 /// enclosure of f″ over the range excludes 0 (and f(s) = f(0) when f″ is exactly 0 there).
 ///
-/// `atLeastZero`/`atMostZero` clamp the value only (the sign they assert holds for every σ); both
-/// derivative enclosures are untouched, so they stay sound.
+/// The value and first derivative follow `FirstOrderArithmetic`'s rules, by the same operations
+/// (this arithmetic delegates them to it); only u″ is computed here. `atLeastZero`/`atMostZero`
+/// clamp the value only (the sign they assert holds for every σ); both derivative enclosures are
+/// untouched, so they stay sound.
 struct SecondOrderArithmetic: EnclosureArithmetic {
-    let base: IntervalArithmetic
-    /// d_G.
-    let largestVanishingExponent: MPRational
+    /// The arithmetic of the value and first derivative (over the range, not at σ = 0).
+    let firstOrder: FirstOrderArithmetic
 
     init(precision: Int, largestVanishingExponent: MPRational) {
-        base = IntervalArithmetic(precision: precision)
-        self.largestVanishingExponent = largestVanishingExponent
+        firstOrder = FirstOrderArithmetic(precision: precision, largestVanishingExponent: largestVanishingExponent)
     }
 
-    var precision: Int { base.precision }
+    var precision: Int { firstOrder.precision }
+    private var base: IntervalArithmetic { firstOrder.base }
 
     private static let two = Enclosure.exact(MPRational(integer: 2))
 
-    func constant(_ q: MPRational) -> SecondOrder { SecondOrder(value: .exact(q), first: .zero, second: .zero) }
+    func constant(_ q: MPRational) -> SecondOrder { SecondOrder(firstOrder.constant(q), second: .zero) }
 
-    func exponential(_ q: MPRational) -> SecondOrder {
-        guard IntervalArithmetic.vanishes(q) else { return SecondOrder(value: base.exponential(q), first: .zero, second: .zero) }
-        precondition((q - largestVanishingExponent).signum <= 0, "d_G is not the largest vanishing exponent")
-        return SecondOrder(value: FirstOrderArithmetic.vanishingRange,
-                           first: base.exponential(q - largestVanishingExponent), second: .zero)
-    }
+    /// Constants, non-vanishing exponentials and εⱼ = σrⱼ are all at most linear in σ: u″ = 0.
+    func exponential(_ q: MPRational) -> SecondOrder { SecondOrder(firstOrder.exponential(q), second: .zero) }
 
     func add(_ a: SecondOrder, _ b: SecondOrder) -> SecondOrder {
-        SecondOrder(value: base.add(a.value, b.value), first: base.add(a.first, b.first), second: base.add(a.second, b.second))
+        SecondOrder(firstOrder.add(a.firstOrder, b.firstOrder), second: base.add(a.second, b.second))
     }
 
     func negate(_ a: SecondOrder) -> SecondOrder {
-        SecondOrder(value: base.negate(a.value), first: base.negate(a.first), second: base.negate(a.second))
+        SecondOrder(firstOrder.negate(a.firstOrder), second: base.negate(a.second))
     }
 
     func multiply(_ a: SecondOrder, _ b: SecondOrder) -> SecondOrder {
         let cross = base.multiply(Self.two, base.multiply(a.first, b.first))
-        return SecondOrder(
-            value: base.multiply(a.value, b.value),
-            first: base.add(base.multiply(a.first, b.value), base.multiply(a.value, b.first)),
-            second: base.sum([base.multiply(a.second, b.value), cross, base.multiply(a.value, b.second)]))
+        return SecondOrder(firstOrder.multiply(a.firstOrder, b.firstOrder),
+                           second: base.sum([base.multiply(a.second, b.value), cross, base.multiply(a.value, b.second)]))
     }
 
     func divide(_ a: SecondOrder, _ b: SecondOrder) throws(NeedsMorePrecision) -> SecondOrder {
-        let q = try base.divide(a.value, b.value)
-        let q1 = try base.divide(base.subtract(a.first, base.multiply(q, b.first)), b.value)
+        let q = try firstOrder.divide(a.firstOrder, b.firstOrder)  // q and q′
         let numerator = base.sum([a.second,
-                                  base.negate(base.multiply(Self.two, base.multiply(q1, b.first))),
-                                  base.negate(base.multiply(q, b.second))])
-        return SecondOrder(value: q, first: q1, second: try base.divide(numerator, b.value))
+                                  base.negate(base.multiply(Self.two, base.multiply(q.derivative, b.first))),
+                                  base.negate(base.multiply(q.value, b.second))])
+        return SecondOrder(q, second: try base.divide(numerator, b.value))
     }
 
-    /// log w and its derivatives, for w the argument of log (w = u) or of log1p (w = 1 + u).
-    private func logarithmDerivatives(_ a: SecondOrder, _ w: Enclosure) throws(NeedsMorePrecision) -> (Enclosure, Enclosure) {
-        let ratio = try base.divide(a.first, w)
-        let second = base.subtract(try base.divide(a.second, w), base.multiply(ratio, ratio))
-        return (ratio, second)
+    /// (log w)″ = u″/w − (u′/w)², with u′/w the first derivative `log` already has, for w the
+    /// argument of log (w = u) or of log1p (w = 1 + u).
+    private func logarithmSecond(_ a: SecondOrder, _ log: FirstOrder, _ w: Enclosure) throws(NeedsMorePrecision) -> Enclosure {
+        base.subtract(try base.divide(a.second, w), base.multiply(log.derivative, log.derivative))
     }
 
     func log(_ a: SecondOrder) throws(NeedsMorePrecision) -> SecondOrder {
-        let value = try base.log(a.value)
-        let (first, second) = try logarithmDerivatives(a, a.value)
-        return SecondOrder(value: value, first: first, second: second)
+        let f = try firstOrder.log(a.firstOrder)
+        return SecondOrder(f, second: try logarithmSecond(a, f, a.value))
     }
 
     func log1p(_ a: SecondOrder) throws(NeedsMorePrecision) -> SecondOrder {
-        let value = try base.log1p(a.value)
-        let (first, second) = try logarithmDerivatives(a, base.add(.one, a.value))
-        return SecondOrder(value: value, first: first, second: second)
+        let f = try firstOrder.log1p(a.firstOrder)
+        return SecondOrder(f, second: try logarithmSecond(a, f, base.add(.one, a.value)))
     }
 
     func sum(_ terms: [SecondOrder]) -> SecondOrder {
-        SecondOrder(value: base.sum(terms.map(\.value)), first: base.sum(terms.map(\.first)), second: base.sum(terms.map(\.second)))
+        SecondOrder(firstOrder.sum(terms.map(\.firstOrder)), second: base.sum(terms.map(\.second)))
     }
 
-    func atLeastZero(_ a: SecondOrder) -> SecondOrder { SecondOrder(value: base.atLeastZero(a.value), first: a.first, second: a.second) }
+    func atLeastZero(_ a: SecondOrder) -> SecondOrder { SecondOrder(firstOrder.atLeastZero(a.firstOrder), second: a.second) }
 
-    func atMostZero(_ a: SecondOrder) -> SecondOrder { SecondOrder(value: base.atMostZero(a.value), first: a.first, second: a.second) }
+    func atMostZero(_ a: SecondOrder) -> SecondOrder { SecondOrder(firstOrder.atMostZero(a.firstOrder), second: a.second) }
 }

@@ -49,7 +49,7 @@ import Testing
         #expect(sameBits(below32, [0x1.7ffffep-2, -0.0, -0x1.7ffffep-2]), "\(below32)")
         let above32 = try values(.mseSoftmaxGrad, .float32, targets: [0x1p-26, 0, 0.375])
         #expect(sameBits(above32, [0x1.8p-3, -0.0, -0x1.7ffffep-3]), "\(above32)")
-        // Past `RowEvaluation.pairwiseLimit` classes (the O(n) form dⱼ − Σᵢ dᵢpᵢ), 517 more vanishing terms.
+        // Past `RowEvaluation.pairwiseLimit` classes (the O(n) grouped form, `groupedSums`), 517 more vanishing terms.
         let long = try values(.mseSoftmaxGrad, .float64, targets: [0x1p-54, 0, 0.75] + Array(repeating: 0, count: 517))
         #expect(sameBits(long, [0x1.7ffffffffffffp-2, -0.0, -0x1.7ffffffffffffp-2] + Array(repeating: -0.0, count: 517)))
     }
