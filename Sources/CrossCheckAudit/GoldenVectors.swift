@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProperties
 import CrossCheckReference
 import Foundation
 

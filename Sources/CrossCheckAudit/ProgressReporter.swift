@@ -1,3 +1,4 @@
+import CrossCheckProperties
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Darwin
 /// Progress of a long run on stderr: on a terminal a bar with percentage, rate and ETA, redrawn in
 /// place at most ten times a second; otherwise (CI logs, pipes) a plain line every 10 % or every
 /// 30 seconds, whichever comes first. Thread-safe: workers call `advance` concurrently.
-public final class ProgressReporter: @unchecked Sendable {
+public final class ProgressReporter: ParallelWork.Progress, @unchecked Sendable {
     private let label: String
     private let terminal: Bool
     private let write: @Sendable (String) -> Void
@@ -29,7 +30,7 @@ public final class ProgressReporter: @unchecked Sendable {
         self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
     }
 
-    func start(total: Int) {
+    public func start(total: Int) {
         lock.lock()
         defer { lock.unlock() }
         self.total = total
@@ -40,7 +41,7 @@ public final class ProgressReporter: @unchecked Sendable {
         if !terminal { write("\(label): \(total) samples\n") }
     }
 
-    func advance() {
+    public func advance() {
         lock.lock()
         defer { lock.unlock() }
         done += 1
@@ -60,7 +61,7 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
-    func finish() {
+    public func finish() {
         lock.lock()
         defer { lock.unlock() }
         let elapsed = Date().timeIntervalSince(started)

@@ -70,31 +70,29 @@ public enum ExhaustiveFloat16 {
     /// Checks chunks of problems in parallel; the result does not depend on the thread count.
     static func sweep(_ name: String, _ chunks: [[Problem]], _ implementation: any SoftmaxImplementation, _ threads: Int) -> Result {
         let reference = ReferenceImplementation()
-        let work = SharedWork<Partial>(count: chunks.count)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
-            while let i = work.take() {
-                var r = Partial()
-                for p in chunks[i] {
-                    let want = (try? reference.evaluate(p).values) ?? []
-                    let got = (try? implementation.evaluate(p).values) ?? Array(repeating: Double.nan, count: want.count)
-                    for k in want.indices where k < got.count {
-                        r.checked += 1
-                        let d = p.format.ulpDistance(got[k], want[k])
-                        if got[k].isFinite != want[k].isFinite || got[k].isNaN != want[k].isNaN { r.wrong += 1 }
-                        if d > r.worst {
-                            r.worst = d
-                            r.input = p.function.shape == .elementwise
-                                ? Problem(function: p.function, format: p.format, logits: [p.logits[k]], target: p.targetVector.map { .vector([$0[k]]) })
-                                : p
-                        }
+        let partials = ParallelWork.Slots<Partial>(count: chunks.count)
+        _ = ParallelWork.run(count: chunks.count, threads: threads, makeState: { _ in () }) { _, i in
+            var r = Partial()
+            for p in chunks[i] {
+                let want = (try? reference.evaluate(p).values) ?? []
+                let got = (try? implementation.evaluate(p).values) ?? Array(repeating: Double.nan, count: want.count)
+                for k in want.indices where k < got.count {
+                    r.checked += 1
+                    let d = p.format.ulpDistance(got[k], want[k])
+                    if got[k].isFinite != want[k].isFinite || got[k].isNaN != want[k].isNaN { r.wrong += 1 }
+                    if d > r.worst {
+                        r.worst = d
+                        r.input = p.function.shape == .elementwise
+                            ? Problem(function: p.function, format: p.format, logits: [p.logits[k]], target: p.targetVector.map { .vector([$0[k]]) })
+                            : p
                     }
                 }
-                work.finish(i, r)
             }
+            partials.set(i, r)
         }
         var checked = 0, worst = 0.0, wrong = 0
         var input: Problem? = nil
-        for r in work.results() {  // in chunk order: the same result for any thread count
+        for r in partials.values {  // in chunk order: the same result for any thread count
             checked += r.checked
             wrong += r.wrong
             if r.worst > worst { worst = r.worst; input = r.input }
@@ -107,35 +105,4 @@ public enum ExhaustiveFloat16 {
 struct Partial: Sendable {
     var checked = 0, worst = 0.0, wrong = 0
     var input: Problem? = nil
-}
-
-/// Hands out work items to threads and collects their results by index.
-final class SharedWork<R: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var slots: [R?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    /// The next item's index, or nil when all are taken.
-    func take() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < slots.count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func finish(_ i: Int, _ r: R) {
-        lock.lock()
-        slots[i] = r
-        lock.unlock()
-    }
-
-    /// Every result, in index order.
-    func results() -> [R] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0! }
-    }
 }

@@ -7,10 +7,17 @@ import Foundation
 /// the per-thread states with an order-independent merge (as `CellStatistics` does) or write each
 /// item's result to its own slot.
 public enum ParallelWork {
+    /// What a progress display needs from a run (the audit's `ProgressReporter`).
+    public protocol Progress: Sendable {
+        func start(total: Int)
+        func advance()
+        func finish()
+    }
+
     /// Runs `body` on every item in 0..<count with `threads` threads (1: on the calling thread)
     /// and returns the final state of each thread, in thread order.
     public static func run<State: Sendable>(
-        count: Int, threads: Int, progress: ProgressReporter? = nil,
+        count: Int, threads: Int, progress: (any Progress)? = nil,
         makeState: @escaping @Sendable (_ thread: Int) -> State,
         body: @escaping @Sendable (inout State, _ item: Int) -> Void
     ) -> [State] {
