@@ -110,7 +110,7 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
             precision = initialPrecision
         }
         guard precision <= cap else {
-            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result, or a limit on a rounding boundary whose first-order perturbation is not proven non-zero)")
+            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
         }
         let arithmetic = IntervalArithmetic(precision: precision, limitMode: limitMode)
         do {
