@@ -2,61 +2,103 @@
 //
 // CrossCheck: a numerically trustworthy softmax family, and the tools to prove it.
 //
-// Modules
-//   CMPFR                 system library: MPFR and GMP behind a tiny inline shim.
-//   ArbitraryPrecision    a safe Swift value type over mpfr_t, and correct rounding to binary16/32/64.
-//   CrossCheckCore        the shared vocabulary: formats, functions, problems, the JSON-lines protocol.
-//   CrossCheckReference   the MPFR reference, correctly rounded by Ziv's strategy.
-//   CrossCheckKernels     the fast paths for Float16, Float and Double (no dependency on MPFR).
-//   CrossCheckProperties  the property engine: edge-biased generators, shrinking, replay, the catalog.
-//   CrossCheckAudit       ULP error tables, reports (Markdown, JSON, JUnit, HTML), the baseline gate, shards.
-//   CrossCheckCLI         the `crosscheck` commands as a testable library.
-//   crosscheck            a thin @main over CrossCheckCLI.
+// One vocabulary at the bottom, each module above it one job; every arrow points down.
+//
+//                               crosscheck  (a thin @main)
+//                                    │
+//                               CrossCheckCLI      the commands as a testable library: typed options,
+//                                    │             one exit status for all
+//                               CrossCheckAudit    ULP tables, reports, the baseline gate, shards, vectors
+//                                    │
+//                               CrossCheckCatalog  the property catalog, the plain algorithm, flawed
+//                                    │             implementations, the exhaustive sweep
+//                               CrossCheckProperties  the engine: generators, shrinker, runner, store,
+//                                    │                the RNG (the reference is injected)
+//                ┌───────────────────┼──────────────────────┐
+//     CrossCheckReference    CrossCheckProtocol       CrossCheckKernels ── _CrossCheckKernelsC
+//     (MPFR, correctly       (JSON lines, codec,      (the fast paths: Float16, Float,
+//      rounded)               session, external)       Double; no MPFR)
+//                └─────────┬─────────┘                      │
+//                  ArbitraryPrecision ── CMPFR              │
+//                  (mpfr_t, mpq_t, correct rounding          │
+//                   and parsing for each format)             │
+//                          └─────────────────┬───────────────┘
+//                                      CrossCheckCore
+//                     the vocabulary, no MPFR: SoftmaxFunction, FloatFormat, Problem,
+//                     Target, Answer, SoftmaxImplementation, ImplementationError
+//
+// Test targets depend only on the module they test and the modules below it; only
+// CrossCheckCLITests depends on CrossCheckCLI. Fixtures/consumer is a separate package that
+// uses the library products the way a user would (built in CI).
 import PackageDescription
 
 let package = Package(
     name: "CrossCheck",
     products: [
+        .library(name: "CrossCheckCore", targets: ["CrossCheckCore"]),
         .library(name: "CrossCheckKernels", targets: ["CrossCheckKernels"]),
         .library(name: "CrossCheckReference", targets: ["CrossCheckReference"]),
-        .library(name: "CrossCheckCore", targets: ["CrossCheckCore"]),
+        .library(name: "CrossCheckProtocol", targets: ["CrossCheckProtocol"]),
         .library(name: "CrossCheckProperties", targets: ["CrossCheckProperties"]),
+        .library(name: "CrossCheckCatalog", targets: ["CrossCheckCatalog"]),
+        .library(name: "CrossCheckAudit", targets: ["CrossCheckAudit"]),
         .executable(name: "crosscheck", targets: ["crosscheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
+        .target(name: "CrossCheckCore"),
+
         .systemLibrary(
             name: "CMPFR",
             pkgConfig: "mpfr",
             providers: [.apt(["libmpfr-dev", "libgmp-dev"]), .brew(["mpfr"])]
         ),
-        .target(name: "ArbitraryPrecision", dependencies: ["CMPFR"]),
-        .target(name: "CrossCheckCore", dependencies: ["ArbitraryPrecision"]),
-        .target(name: "CrossCheckReference", dependencies: ["CrossCheckCore", "ArbitraryPrecision", "CMPFR"]),
+        .target(name: "ArbitraryPrecision", dependencies: ["CMPFR", "CrossCheckCore"]),
+
         .target(name: "_CrossCheckKernelsC"),
-        .target(name: "CrossCheckKernels", dependencies: ["_CrossCheckKernelsC"]),
-        .target(name: "CrossCheckProperties", dependencies: ["CrossCheckCore", "CrossCheckReference", "ArbitraryPrecision"]),
-        .target(name: "CrossCheckAudit", dependencies: ["CrossCheckCore", "CrossCheckReference", "CrossCheckProperties"]),
+        .target(name: "CrossCheckKernels", dependencies: ["CrossCheckCore", "_CrossCheckKernelsC"]),
+        .target(name: "CrossCheckReference", dependencies: ["CrossCheckCore", "ArbitraryPrecision"]),
+        .target(name: "CrossCheckProtocol", dependencies: ["CrossCheckCore", "ArbitraryPrecision"]),
+
+        .target(name: "CrossCheckProperties", dependencies: ["CrossCheckCore", "CrossCheckProtocol"]),
+        .target(
+            name: "CrossCheckCatalog",
+            dependencies: ["CrossCheckCore", "CrossCheckProtocol", "CrossCheckProperties", "CrossCheckReference"]
+        ),
+        .target(
+            name: "CrossCheckAudit",
+            dependencies: ["CrossCheckCore", "CrossCheckProtocol", "CrossCheckProperties", "CrossCheckCatalog", "CrossCheckReference"]
+        ),
         .target(
             name: "CrossCheckCLI",
             dependencies: [
-                "ArbitraryPrecision", "CrossCheckCore", "CrossCheckReference", "CrossCheckKernels", "CrossCheckProperties", "CrossCheckAudit",
+                "CrossCheckCore", "CrossCheckProtocol", "CrossCheckReference", "CrossCheckKernels",
+                "CrossCheckProperties", "CrossCheckCatalog", "CrossCheckAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "crosscheck", dependencies: ["CrossCheckCLI"]),
 
-        .testTarget(name: "ArbitraryPrecisionTests", dependencies: ["ArbitraryPrecision", "CMPFR"]),
         .testTarget(name: "CrossCheckCoreTests", dependencies: ["CrossCheckCore"]),
+        .testTarget(name: "ArbitraryPrecisionTests", dependencies: ["ArbitraryPrecision", "CrossCheckCore", "CMPFR"]),
+        .testTarget(name: "CrossCheckProtocolTests", dependencies: ["CrossCheckProtocol", "CrossCheckCore"]),
+        .testTarget(name: "CrossCheckReferenceTests", dependencies: ["CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore", "ArbitraryPrecision"]),
         .testTarget(
-            name: "CrossCheckReferenceTests",
-            dependencies: ["CrossCheckReference", "CrossCheckCore", "CrossCheckProperties"]
+            name: "CrossCheckKernelsTests",
+            dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore"]
         ),
-        .testTarget(name: "CrossCheckKernelsTests", dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckCore", "CrossCheckProperties"]),
-        .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckCLI", "CrossCheckCore"]),
-        .testTarget(name: "CrossCheckAuditTests", dependencies: ["CrossCheckAudit", "CrossCheckCLI", "CrossCheckCore"]),
+        .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore"]),
+        .testTarget(
+            name: "CrossCheckCatalogTests",
+            dependencies: ["CrossCheckCatalog", "CrossCheckProperties", "CrossCheckKernels", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
+        ),
+        .testTarget(
+            name: "CrossCheckAuditTests",
+            dependencies: ["CrossCheckAudit", "CrossCheckCatalog", "CrossCheckProperties", "CrossCheckKernels", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
+        ),
         .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "crosscheck"]),
     ]
 )

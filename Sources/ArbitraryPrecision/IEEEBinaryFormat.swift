@@ -11,6 +11,12 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     /// MPFR exponent bound: every finite value is < 2^emax (16 for binary16).
     public let emax: Int
 
+    public init(precision: Int, emin: Int, emax: Int) {
+        self.precision = precision
+        self.emin = emin
+        self.emax = emax
+    }
+
     public static let binary16 = IEEEBinaryFormat(precision: 11, emin: -23, emax: 16)
     public static let binary32 = IEEEBinaryFormat(precision: 24, emin: -148, emax: 128)
     public static let binary64 = IEEEBinaryFormat(precision: 53, emin: -1073, emax: 1024)

@@ -11,8 +11,8 @@ import Synchronization
 /// value where it matters, so callers can prove error bounds: with round-to-nearest at precision
 /// `p`, a regular result `r` of a correctly rounded operation satisfies |r − exact| ≤ 2^(exponent(r) − p − 1).
 public struct MPFloat {
-    final class Storage {
-         let pointer: UnsafeMutablePointer<__mpfr_struct>
+    private final class Storage {
+        let pointer: UnsafeMutablePointer<__mpfr_struct>
 
         init(precision: Int) {
             pointer = .allocate(capacity: 1)
@@ -27,7 +27,7 @@ public struct MPFloat {
         }
     }
 
-     var storage: Storage
+    private var storage: Storage
 
     /// A NaN with `precision` bits of significand.
     public init(precision: Int) {
@@ -62,12 +62,12 @@ public struct MPFloat {
     public static var maximumPrecision: Int { crosscheck_mpfr_prec_max() }
 
     /// Calls `body` with a read-only pointer to the underlying `mpfr_t`.
-    public func withUnsafePointer<R>(_ body: (UnsafePointer<__mpfr_struct>) throws -> R) rethrows -> R {
+    package func withUnsafePointer<R>(_ body: (UnsafePointer<__mpfr_struct>) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) { try body(UnsafePointer(storage.pointer)) }
     }
 
     /// Calls `body` with a mutable pointer to the underlying `mpfr_t`, copying it first if shared.
-    public mutating func withUnsafeMutablePointer<R>(
+    package mutating func withUnsafeMutablePointer<R>(
         _ body: (UnsafeMutablePointer<__mpfr_struct>) throws -> R
     ) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) {
@@ -86,7 +86,7 @@ public struct MPFloat {
 public enum Rounding: Sendable {
     case nearest, towardZero, up, down, awayFromZero
 
-     var mpfr: mpfr_rnd_t {
+    package var mpfr: mpfr_rnd_t {
         switch self {
         case .nearest: return MPFR_RNDN
         case .towardZero: return MPFR_RNDZ

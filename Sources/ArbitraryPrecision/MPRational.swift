@@ -7,8 +7,8 @@ import Synchronization
 /// softmax of 2ᵏ equal logits, 2⁻ᵏ, or a cross-entropy gradient whose transcendental part is
 /// multiplied by an exact zero — which Ziv's strategy alone could never round.
 public struct MPRational {
-    final class Storage {
-         let pointer: UnsafeMutablePointer<__mpq_struct>
+    private final class Storage {
+        let pointer: UnsafeMutablePointer<__mpq_struct>
 
         init() {
             pointer = .allocate(capacity: 1)
@@ -23,7 +23,7 @@ public struct MPRational {
         }
     }
 
-     var storage: Storage
+    private var storage: Storage
 
     /// How many `mpq_t` this process holds right now (each is cleared and freed with its last value).
     public static var liveCount: Int { liveGMPRationals.load(ordering: .relaxed) }
@@ -44,7 +44,7 @@ public struct MPRational {
         __gmpq_set_si(storage.pointer, value, 1)
     }
 
-    public func withUnsafePointer<R>(_ body: (UnsafePointer<__mpq_struct>) throws -> R) rethrows -> R {
+    package func withUnsafePointer<R>(_ body: (UnsafePointer<__mpq_struct>) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) { try body(UnsafePointer(storage.pointer)) }
     }
 

@@ -1,22 +1,30 @@
-import ArbitraryPrecision
-
 /// The floating-point formats CrossCheck checks: IEEE 754 binary16, binary32 and binary64.
 ///
 /// Values of every format are carried as `Double`, which holds each of them exactly.
 public enum FloatFormat: String, CaseIterable, Sendable, Hashable, Codable {
     case float16, float32, float64
 
-    /// The MPFR description of the format, for correct rounding.
-    public var ieee: IEEEBinaryFormat {
+    /// Bits of significand, the implicit bit included (11, 24, 53).
+    public var precision: Int {
         switch self {
-        case .float16: return .binary16
-        case .float32: return .binary32
-        case .float64: return .binary64
+        case .float16: return 11
+        case .float32: return 24
+        case .float64: return 53
         }
     }
 
-    /// Bits of significand (11, 24, 53).
-    public var precision: Int { ieee.precision }
+    /// The exponent of the largest finite value: it is (2 − 2^(1−p))·2^maximumExponent (15, 127, 1023).
+    public var maximumExponent: Int {
+        switch self {
+        case .float16: return 15
+        case .float32: return 127
+        case .float64: return 1023
+        }
+    }
+
+    /// The exponent of the least normal value, 1 − maximumExponent (−14, −126, −1022); the least
+    /// subnormal is 2^(minimumNormalExponent − p + 1).
+    public var minimumNormalExponent: Int { 1 - maximumExponent }
 
     /// The largest finite value.
     public var greatestFiniteMagnitude: Double {
@@ -59,10 +67,6 @@ public enum FloatFormat: String, CaseIterable, Sendable, Hashable, Codable {
         x.isNaN || rounded(x).bitPattern == x.bitPattern
     }
 
-    /// Reads `text` (decimal, hexadecimal float, `inf`, `-inf`, `nan`) as the nearest value of this
-    /// format, correctly rounded; nil when it is not a number.
-    public func parse(_ text: String) -> Double? { ieee.parse(text) }
-
     /// The shortest decimal that reads back to exactly `x` in this format: `inf`, `-inf`, `nan`,
     /// `-0.0` included. `x` must be a value of the format.
     public func format(_ x: Double) -> String {
@@ -98,5 +102,25 @@ public enum FloatFormat: String, CaseIterable, Sendable, Hashable, Codable {
         case .float64: magnitude = Int(x.magnitude.bitPattern)
         }
         return x < 0 ? -magnitude : magnitude
+    }
+}
+
+extension FloatFormat {
+    /// Bits in the format's encoding (16, 32, 64).
+    public var bitWidth: Int {
+        switch self {
+        case .float16: return 16
+        case .float32: return 32
+        case .float64: return 64
+        }
+    }
+
+    /// The value with this bit pattern in the format's encoding (the low `bitWidth` bits).
+    public func value(bitPattern bits: UInt64) -> Double {
+        switch self {
+        case .float16: return Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
+        case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+        case .float64: return Double(bitPattern: bits)
+        }
     }
 }

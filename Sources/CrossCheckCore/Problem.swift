@@ -106,20 +106,3 @@ public struct ProblemError: Error, Sendable, Hashable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
-
-/// Anything that evaluates problems: the reference, the fast paths, an external process.
-public protocol SoftmaxImplementation: Sendable {
-    /// The name `--implementation` selects it by.
-    var name: String { get }
-    /// The answer to a validated problem; throws when it cannot answer.
-    func evaluate(_ problem: Problem) throws -> Answer
-
-    /// The largest error this implementation claims for `function` in `format`, in ulps of the
-    /// format from the correctly rounded result (0: correctly rounded). Checks hold it to this.
-    func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double
-}
-
-extension SoftmaxImplementation {
-    /// By default an implementation claims to be correctly rounded.
-    public func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double { 0 }
-}

@@ -1,28 +1,14 @@
-import Dispatch
+import CrossCheckCore
 
 // Batch loops over the vector path (FastRows.swift) and the split of rows over threads.
 
-/// Something non-Sendable handed to the threads of one batch call, each of which touches its own
-/// rows only (the split is by contiguous, disjoint row ranges).
-struct RowChunkBody: @unchecked Sendable {
-    let run: (Range<Int>) -> Void
-}
-
 extension KernelThreads {
     /// Runs `body` on contiguous, disjoint row ranges covering 0..<rows, on up to `threads`
-    /// threads (0 = all available processors); one range per thread, on the calling thread when
-    /// one suffices. Results never depend on the thread count: every row is computed alone, and
-    /// reductions over rows are summed afterwards in row order.
+    /// threads (0 = all available processors), through the package's one `ParallelWork`. Results
+    /// never depend on the thread count: every row is computed alone, and reductions over rows are
+    /// summed afterwards in row order.
     static func forEachChunk(rows: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-        let wanted = threads == 0 ? available : threads
-        let count = max(1, min(wanted, rows))
-        if count == 1 { return body(0..<rows) }
-        withoutActuallyEscaping(body) { body in
-            let shared = RowChunkBody(run: body)
-            DispatchQueue.concurrentPerform(iterations: count) { i in
-                shared.run((rows * i / count)..<(rows * (i + 1) / count))
-            }
-        }
+        ParallelWork.forEachChunk(count: rows, threads: threads == 0 ? available : threads, body)
     }
 }
 

@@ -27,7 +27,7 @@ import _CrossCheckKernelsC
 extension KernelScalar {
     /// The C kernels' code of the format.
     static var cFormat: Int32 {
-        switch kernelFormat {
+        switch floatFormat {
         case .float16: return Int32(CCK_FLOAT16)
         case .float32: return Int32(CCK_FLOAT32)
         case .float64: return Int32(CCK_FLOAT64)
@@ -70,7 +70,7 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
         keepsLow = S.isDoubleFormat && classes <= 8192
         setStride = (keepsLow ? 2 : 1) * (classes + 56)
         storage = .allocate(capacity: 2 * setStride + 64)
-        fused = !(S.kernelFormat == .float32 && classes > 8192)
+        fused = !(S.floatFormat == .float32 && classes > 8192)
     }
 
     deinit {

@@ -1,6 +1,6 @@
+import CrossCheckCore
 // Float16: computed in Double (or double-double where results cancel) and rounded once; Float16
 // values, their differences and quotients by a Float16 temperature never leave Double's range.
 extension Float16: KernelScalar {
-    public static var kernelFormat: KernelFormat { .float16 }
     @inline(__always) public var kernelDouble: Double { Double(self) }
 }

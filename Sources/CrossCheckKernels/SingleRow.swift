@@ -1,51 +1,25 @@
-// One row (or one vector of elementwise inputs) by function name: the array convenience that the
-// protocol adapter and the accuracy tests share.
+import CrossCheckCore
 
-/// The functions of the softmax family (the protocol's names as raw values).
-public enum KernelFunction: String, CaseIterable, Sendable, Hashable {
-    case logsumexp, softmax
-    case logSoftmax = "log_softmax"
-    case crossEntropy = "cross_entropy"
-    case crossEntropyGrad = "cross_entropy_grad"
-    case mseSoftmax = "mse_softmax"
-    case mseSoftmaxGrad = "mse_softmax_grad"
-    case sigmoid
-    case bceWithLogits = "bce_with_logits"
-    case bceWithLogitsGrad = "bce_with_logits_grad"
-    case mseSigmoid = "mse_sigmoid"
-    case mseSigmoidGrad = "mse_sigmoid_grad"
-
-    /// True for sigmoid and the BCE/MSE-of-sigmoid functions (no temperature, one target per x).
-    public var isElementwise: Bool {
-        switch self {
-        case .sigmoid, .bceWithLogits, .bceWithLogitsGrad, .mseSigmoid, .mseSigmoidGrad: return true
-        default: return false
-        }
-    }
-
-    /// True when the result is one number (logsumexp, cross_entropy, mse_softmax).
-    public var isScalar: Bool { self == .logsumexp || self == .crossEntropy || self == .mseSoftmax }
-
-    /// True when the function needs targets.
-    public var takesTarget: Bool { !(self == .logsumexp || self == .softmax || self == .logSoftmax || self == .sigmoid) }
-}
-
-/// The target of one row: a class index, or one value per logit.
-public enum RowTarget<Scalar: KernelScalar>: Sendable, Hashable {
-    case classIndex(Int)
-    case vector([Scalar])
-}
+// One row (or one vector of elementwise inputs) by function: the array convenience behind
+// `FastPathImplementation`, in the package's one vocabulary (`SoftmaxFunction`, `Target`).
 
 extension SoftmaxKernels {
     /// `function` on one row of logits (or elementwise inputs): one value for a scalar function,
     /// else one per logit. Temperatures apply to row functions only (elementwise ones need T = 1).
+    /// A target vector's values are converted to `S` (exactly when they are values of `S`'s format,
+    /// as a validated `Problem`'s are).
+    ///
+    /// Accuracy: within 1 ulp of the correctly rounded result for Float16 and Float, 2 for Double
+    /// (`FastPathImplementation.maximumULPError`), for every input; non-finite inputs follow the
+    /// limit semantics.
     public static func evaluate<S: KernelScalar>(
-        _ function: KernelFunction, logits: [S], temperature: S = 1, target: RowTarget<S>? = nil
+        _ function: SoftmaxFunction, logits: [S], temperature: S = 1, target: Target? = nil
     ) throws(KernelError) -> [S] {
+        let isElementwise = function.shape == .elementwise
         if function.takesTarget && target == nil {
             throw .unsupportedOption("\(function.rawValue) needs a target")
         }
-        if function.isElementwise {
+        if isElementwise {
             if temperature != 1 { throw .unsupportedOption("\(function.rawValue) is elementwise and takes no temperature") }
             if case .classIndex = target { throw .unsupportedOption("\(function.rawValue) needs one target per x, not a class index") }
         }
@@ -53,7 +27,7 @@ extension SoftmaxKernels {
         var soft: [S] = []
         var index = [0]
         switch target {
-        case .vector(let t): soft = t
+        case .vector(let t): soft = t.map { S($0) }
         case .classIndex(let y): index[0] = y
         case .none: break
         }
@@ -62,7 +36,7 @@ extension SoftmaxKernels {
             try soft.withUnsafeBufferPointer { (t) throws(KernelError) in
                 try index.withUnsafeBufferPointer { (y) throws(KernelError) in
                     try out.withUnsafeMutableBufferPointer { (o) throws(KernelError) in
-                        if function.isElementwise {
+                        if isElementwise {
                             switch function {
                             case .sigmoid: try sigmoid(z, into: o)
                             case .bceWithLogits: try bceWithLogits(z, targets: t, into: o)

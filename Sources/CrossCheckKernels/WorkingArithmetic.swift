@@ -82,7 +82,7 @@ extension DoubleDouble: WorkingArithmetic {
     static func expm1Near(_ x: DoubleDouble) -> DoubleDouble { expm1Core(x) }
 
     func rounded<T: KernelScalar>(to: T.Type, scale n: Int) -> T {
-        if T.kernelFormat == .float64 { return T(roundedToDouble(scale: n)) }
+        if T.floatFormat == .float64 { return T(roundedToDouble(scale: n)) }
         guard hi.isFinite, hi != 0 else { return T(hi) }
         var v = self
         if n != 0 {

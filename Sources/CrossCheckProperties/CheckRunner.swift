@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProtocol
 import Foundation
 
 /// The result of running one property.
@@ -28,6 +29,8 @@ public struct PropertyOutcome: Sendable {
 /// Runs properties against an implementation: replays stored counterexamples, then generated
 /// examples from a seed; shrinks the first failure and stores it.
 public struct CheckRunner: Sendable {
+    /// The ground truth the properties compare against (the catalog passes the MPFR reference).
+    public var reference: any SoftmaxImplementation
     public var seed: UInt64
     /// Generated examples per property.
     public var examples: Int
@@ -45,12 +48,13 @@ public struct CheckRunner: Sendable {
     public var trace: (@Sendable (String) -> Void)?
 
     public init(
-        seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.allCases,
+        reference: any SoftmaxImplementation, seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.allCases,
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
         trace: (@Sendable (String) -> Void)? = nil
     ) {
+        self.reference = reference
         self.trace = trace
         self.seed = seed
         self.examples = examples
@@ -71,7 +75,7 @@ public struct CheckRunner: Sendable {
 
     /// Runs one property; `progress` hears each problem as it is checked.
     public func run(_ property: Property, on implementation: any SoftmaxImplementation) -> PropertyOutcome {
-        let context = PropertyContext(implementation: implementation, maxULPOverride: maxULPOverride)
+        let context = PropertyContext(implementation: implementation, reference: reference, maxULPOverride: maxULPOverride)
         let chosen = selected(property)
         guard !chosen.isEmpty, !formats.isEmpty else {
             return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)

@@ -57,16 +57,9 @@ public struct ProblemGenerator: Sendable {
 
     // MARK: Values
 
-    /// A normal deviate (Box–Muller).
-    static func gaussian(_ rng: inout SplitMix64) -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
-        let v = Double.random(in: 0..<1, using: &rng)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-
     /// An ordinary value of `format`, N(0, σ²) rounded.
     public func ordinary(_ format: FloatFormat, scale: Double = 3, _ rng: inout SplitMix64) -> Double {
-        format.rounded(Self.gaussian(&rng) * scale)
+        format.rounded(rng.gaussian() * scale)
     }
 
     /// Any finite value of the format, by uniform bit pattern (so every binade is equally likely).
@@ -126,11 +119,11 @@ public struct ProblemGenerator: Sendable {
             return (0..<n).map { _ in anyFinite(format, &rng) }
         case .nearMax:
             return (0..<n).map { _ in
-                rng.chance(0.2) ? big : format.rounded(big * (1 - abs(Self.gaussian(&rng)) * 1e-3))
+                rng.chance(0.2) ? big : format.rounded(big * (1 - abs(rng.gaussian()) * 1e-3))
             }
         case .veryNegative:
             let center = -big * Double.random(in: 0.001...1, using: &rng)
-            return (0..<n).map { _ in format.rounded(max(-big, center * (1 + Self.gaussian(&rng) * 1e-2))) }
+            return (0..<n).map { _ in format.rounded(max(-big, center * (1 + rng.gaussian() * 1e-2))) }
         case .nearTies:
             let base = ordinary(format, scale: 10, &rng)
             return (0..<n).map { _ in step(base, by: Int.random(in: -3...3, using: &rng), in: format) }
@@ -191,6 +184,24 @@ public struct ProblemGenerator: Sendable {
             let scale = [1.0, 10, 100].randomElement(using: &rng)!
             return (0..<m).map { _ in ordinary(format, scale: scale, &rng) }
         }
+    }
+
+    /// A row whose quotients z/T lie beyond the format while the gaps (zᵢ − max z)/T stay
+    /// moderate for some classes, with its (tiny) temperature: kernels must never form z/T.
+    public func quotientOverflowRow(_ format: FloatFormat, _ rng: inout SplitMix64) -> (logits: [Double], temperature: Double) {
+        let t: Double
+        switch format {
+        case .float16: t = format.rounded(pow(2, Double.random(in: -24 ..< -14, using: &rng)))
+        case .float32: t = format.rounded(pow(10, Double.random(in: -44 ..< -30, using: &rng)))
+        case .float64: t = format.rounded(pow(10, Double.random(in: -320 ..< -300, using: &rng)))
+        }
+        let n = rng.chance(0.1) ? Int.random(in: 1...3, using: &rng) : Int.random(in: 2...40, using: &rng)
+        let top = format.rounded(rng.gaussian() * format.greatestFiniteMagnitude.squareRoot())
+        let z = (0..<min(n, maxClasses)).map { _ in
+            rng.chance(0.5) ? format.rounded(top - Double.random(in: 0..<20, using: &rng) * t)
+                            : format.rounded(top - Double.random(in: 0..<1, using: &rng) * top.magnitude)
+        }
+        return (z, t > 0 ? t : format.leastNonzeroMagnitude)
     }
 
     // MARK: Temperatures and targets

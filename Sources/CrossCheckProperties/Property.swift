@@ -1,17 +1,18 @@
 import CrossCheckCore
-import CrossCheckReference
 
-/// What a property check can use: the implementation under test, the reference, and the error the
+/// What a property check can use: the implementation under test, the reference (injected: the
+/// engine knows no MPFR; `CrossCheckCatalog` passes the correctly rounded one), and the error the
 /// implementation is held to.
 public struct PropertyContext: Sendable {
     public let implementation: any SoftmaxImplementation
-    public let reference: ReferenceImplementation
+    /// The ground truth: correctly rounded answers.
+    public let reference: any SoftmaxImplementation
     /// Overrides the implementation's own claim (`maximumULPError`) when set.
     public let maxULPOverride: Double?
 
-    public init(implementation: any SoftmaxImplementation, maxULPOverride: Double? = nil) {
+    public init(implementation: any SoftmaxImplementation, reference: any SoftmaxImplementation, maxULPOverride: Double? = nil) {
         self.implementation = implementation
-        self.reference = ReferenceImplementation()
+        self.reference = reference
         self.maxULPOverride = maxULPOverride
     }
 
@@ -31,6 +32,8 @@ public struct PropertyContext: Sendable {
             return v
         } catch let e as ProblemError {
             throw PropertyFailure("\(implementation.name) could not answer: \(e.message)")
+        } catch let e as ImplementationError {
+            throw PropertyFailure("\(implementation.name) could not answer: \(e.description)")
         } catch let e as PropertyFailure {
             throw e
         } catch {
@@ -42,7 +45,7 @@ public struct PropertyContext: Sendable {
     /// reached on a pathological row), the check is inconclusive rather than failed.
     public func exact(_ p: Problem) throws -> [Double] {
         do { return try reference.evaluate(p).values }
-        catch let e as ReferenceError { throw Inconclusive(reason: e.message) }
+        catch ImplementationError.undecided(let why) { throw Inconclusive(reason: why) }
     }
 
     /// The same problem for another function.
@@ -110,9 +113,9 @@ public struct Property: Sendable {
 
 /// Throws a `PropertyFailure` with `message` unless `condition`.
 @inline(__always)
-func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+package func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw PropertyFailure(message()) }
 }
 
 /// Formats a number of `format` for messages.
-func show(_ x: Double, _ format: FloatFormat) -> String { format.format(format.rounded(x)) }
+package func show(_ x: Double, _ format: FloatFormat) -> String { format.format(format.rounded(x)) }

@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProtocol
 import Foundation
 
 /// Counterexamples kept as protocol request lines, one file per property

@@ -21,11 +21,17 @@ public struct ReferenceImplementation: SoftmaxImplementation {
 
     public init(usesFirstEvaluation: Bool = true) { self.usesFirstEvaluation = usesFirstEvaluation }
 
+    /// The correctly rounded answer. Throws `ProblemError` for an invalid problem, and
+    /// `ImplementationError.undecided` if the precision cap is ever reached (a bug to report).
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
         if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
-        let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
-        return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
+        do throws(ReferenceError) {
+            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
+            return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
+        } catch {
+            throw ImplementationError.undecided(error.message)
+        }
     }
 
     /// The exact results to `bits` bits of relative accuracy (each within 2⁻ᵇⁱᵗˢ of its magnitude,

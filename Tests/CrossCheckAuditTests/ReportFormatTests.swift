@@ -1,5 +1,6 @@
 import CrossCheckAudit
 import CrossCheckCore
+import CrossCheckProtocol
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

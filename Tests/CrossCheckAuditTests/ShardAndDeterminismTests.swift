@@ -1,4 +1,5 @@
 import CrossCheckAudit
+import CrossCheckCatalog
 import CrossCheckCore
 import Foundation
 import Testing
@@ -34,7 +35,7 @@ import Testing
         let b = try Support.audit("reference", Support.smallParameters(samples: 2, shard: Shard(index: 1, count: 2)))
         let missing = auditError { try AuditReport.merge([("a", a)]) }
         #expect(missing?.message.contains("1/2 are missing") == true || missing?.message.contains("shards 1/2") == true)
-        #expect(missing?.exit == .badInput)
+        #expect(missing?.kind == .badInput)
         #expect(auditError { try AuditReport.merge([("a", a), ("a again", a)]) }?.message.contains("both shard 0/2") == true)
         var other = b
         other.parameters.seed = 99
@@ -45,17 +46,16 @@ import Testing
     @Test func shardSyntaxErrorsAreClear() {
         for (text, expected) in [("3/3", "must be in 0..<3"), ("1/0", "at least 1"), ("a/b", "expected INDEX/COUNT"), ("2", "expected INDEX/COUNT"), ("-1/4", "must be in 0..<4")] {
             let e = auditError { try Shard(parsing: text) }
-            #expect(e?.exit == .usage, "\(text)")
+            #expect(e?.kind == .usage, "\(text)")
             #expect(e?.message.contains(expected) == true, "\(text) → \(e?.message ?? "no error")")
         }
-        #expect(Support.exitStatus(["audit", "--shard", "4/4", "--quiet"]) == 64)
         #expect((try? Shard(parsing: "1/4"))?.contains(5) == true)
     }
 
     @Test func exhaustiveCoversEveryBitPatternOnce() throws {
         var seen = Set<UInt16>()
-        for block in 0..<ExhaustiveInputs.blockCount(.float16) {
-            for x in ExhaustiveInputs.values(.float16, block: block) where !x.isNaN { seen.insert(Float16(x).bitPattern) }
+        for block in 0..<ExhaustiveSweep.blockCount(.float16) {
+            for x in ExhaustiveSweep.values(.float16, block: block) where !x.isNaN { seen.insert(Float16(x).bitPattern) }
         }
         #expect(seen.count == 65536 - 2046)  // every non-NaN Float16 value (NaN payloads collapse to "nan")
         let plan = try AuditPlan(AuditParameters(mode: .exhaustive, functions: [.sigmoid, .bceWithLogits], formats: [.float16, .float32],

@@ -1,7 +1,7 @@
-import ArgumentParser
 import CrossCheckAudit
-@testable import CrossCheckCLI
+import CrossCheckCatalog
 import CrossCheckCore
+import CrossCheckReference
 import Foundation
 
 /// Small audits and a scratch directory for the tests.
@@ -22,21 +22,13 @@ enum Support {
                         formats: [.float16, .float32], classes: ["normal", "masked", "edge"], shard: shard)
     }
 
-    /// Audits `implementation` (a built-in name) on `parameters`.
+    /// The implementations these tests audit: the reference and the catalog's flawed ones.
+    static let implementations: [any SoftmaxImplementation] = [ReferenceImplementation()] + FlawedImplementation.all
+
+    /// Audits `implementation` (by name) on `parameters`.
     static func audit(_ implementation: String, _ parameters: AuditParameters, threads: Int = 2) throws -> AuditReport {
         let plan = try AuditPlan(parameters)
-        return AuditRunner(plan: plan, implementation: Implementations.named(implementation)!, threads: threads).run()
-    }
-
-    /// Runs `crosscheck ARGS…` in-process and returns its exit status (stdout goes to the test log).
-    static func exitStatus(_ arguments: [String]) -> Int32 {
-        do {
-            var command = try CrossCheckCommand.parseAsRoot(arguments)
-            try command.run()
-            return 0
-        } catch {
-            return CrossCheckCommand.exitCode(for: error).rawValue
-        }
+        return AuditRunner(plan: plan, implementation: implementations.first { $0.name == implementation }!, threads: threads).run()
     }
 }
 

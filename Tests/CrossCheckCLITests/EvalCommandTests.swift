@@ -54,7 +54,7 @@ func runCrossCheck(_ arguments: [String], input: String) throws -> (status: Int3
     @Test func unknownImplementationIsAClearError() throws {
         let (status, _, err) = try runCrossCheck(["eval", "--implementation", "nope"], input: "")
         #expect(status != 0)
-        #expect(err.contains("unknown implementation 'nope'"))
+        #expect(status == 64 && err.contains("'nope' is invalid for '--implementation") && err.contains("reference"))
     }
 }
 

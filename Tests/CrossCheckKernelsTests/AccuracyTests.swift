@@ -1,27 +1,13 @@
 import CrossCheckCore
 import CrossCheckKernels
+import CrossCheckProperties
 import CrossCheckReference
 import Foundation
 import Testing
 
-/// The kernels' answer to a protocol problem (the same conversion as the CLI's "fast" implementation).
+/// The fast paths' answer to a protocol problem.
 func kernelAnswer(_ problem: Problem) throws -> [Double] {
-    switch problem.format {
-    case .float16: return try kernelAnswer(problem, as: Float16.self)
-    case .float32: return try kernelAnswer(problem, as: Float.self)
-    case .float64: return try kernelAnswer(problem, as: Double.self)
-    }
-}
-
-func kernelAnswer<S: KernelScalar>(_ problem: Problem, as _: S.Type) throws -> [Double] {
-    let function = KernelFunction(rawValue: problem.function.rawValue)!
-    let target: RowTarget<S>? = switch problem.target {
-    case .none: nil
-    case .classIndex(let y): .classIndex(y)
-    case .vector(let t): .vector(t.map { S($0) })
-    }
-    return try SoftmaxKernels.evaluate(function, logits: problem.logits.map { S($0) }, temperature: S(problem.temperature), target: target)
-        .map(\.kernelDouble)
+    try FastPathImplementation().evaluate(problem).values
 }
 
 /// The largest error in ulps over the outputs, and the problem that reached it.
@@ -65,6 +51,10 @@ let rowsPerKind: Int = {
     return 16
 }()
 
+/// The rows: the property engine's generator (one generator for the whole package), every row kind.
+let rowGenerator = ProblemGenerator(maxClasses: 2048)
+let testedKinds = RowKind.allCases
+
 let rowFunctions: [SoftmaxFunction] = SoftmaxFunction.allCases.filter { $0.shape == .row }
 let elementwiseFunctions: [SoftmaxFunction] = SoftmaxFunction.allCases.filter { $0.shape == .elementwise }
 
@@ -101,23 +91,16 @@ struct AccuracyTests {
 
     @Test("row functions on hostile rows", arguments: FloatFormat.allCases)
     func rows(format: FloatFormat) throws {
-        var generator = HostileRows(format: format, seed: 0x5EED_0000 + UInt64(format.precision))
+        var rng = SplitMix64(seed: 0x5EED_0000 + UInt64(format.precision))
         var report: [String] = []
         var failures: [String] = []
         for function in rowFunctions {
             var line = "\(function.name.padding(toLength: 20, withPad: " ", startingAt: 0))"
             var overall = Worst()
-            for kind in RowKindUnderTest.allCases {
+            for kind in testedKinds {
                 var worst = Worst()
-                let count = kind == .wide ? 1 : rowsPerKind
-                for r in 0..<count {
-                    let t = generator.temperature(for: kind)
-                    let z = generator.row(kind, temperature: t)
-                    var target: Target?
-                    if function.takesTarget {
-                        target = r % 2 == 0 ? .classIndex(generator.int(0, z.count - 1)) : .vector(generator.softTargets(z.count))
-                    }
-                    try check(Problem(function: function, format: format, logits: z, temperature: t, target: target), into: &worst)
+                for _ in 0..<(kind == .long ? 1 : rowsPerKind) {
+                    try check(rowGenerator.problem(function, format, kind: kind, &rng), into: &worst)
                 }
                 line += " \(kind.rawValue)=\(worst)"
                 overall.record(worst.ulps, worst.problem!)
@@ -134,18 +117,16 @@ struct AccuracyTests {
 
     @Test("elementwise functions on hostile inputs", arguments: FloatFormat.allCases)
     func elementwise(format: FloatFormat) throws {
-        var generator = HostileRows(format: format, seed: 0xE1E_0000 + UInt64(format.precision))
+        var rng = SplitMix64(seed: 0xE1E_0000 + UInt64(format.precision))
         var report: [String] = []
         var failures: [String] = []
         for function in elementwiseFunctions {
             var line = "\(function.name.padding(toLength: 20, withPad: " ", startingAt: 0))"
             var time = Duration.zero, kernelTime = Duration.zero
-            for kind in RowKindUnderTest.allCases where kind != .wide && kind != .overflowingQuotient {
+            for kind in testedKinds where kind != .long {
                 var worst = Worst()
                 for _ in 0..<max(rowsPerKind / 2, 1) {
-                    let (x, t) = generator.elementwise(kind)
-                    let target: Target? = function.takesTarget ? .vector(t) : nil
-                    try check(Problem(function: function, format: format, logits: x, temperature: 1, target: target), into: &worst)
+                    try check(rowGenerator.problem(function, format, kind: kind, &rng), into: &worst)
                 }
                 line += " \(kind.rawValue)=\(worst)"
                 time += worst.referenceTime
@@ -167,16 +148,16 @@ struct CancellationTests {
     /// ≈ 2⁻¹⁰⁶·|max/T| there (a documented limit), so Double is not asserted here.
     @Test("logsumexp near zero", arguments: [FloatFormat.float16, .float32])
     func logSumExpNearZero(format: FloatFormat) throws {
-        var g = HostileRows(format: format, seed: 0x15E)
+        var rng = SplitMix64(seed: 0x15E)
         let reference = ReferenceImplementation()
         var worst = 0.0
         for trial in 0..<200 {
-            let n = g.int(2, 6)
-            let gaps = (0..<(n - 1)).map { _ in g.uniform(0, 4) }
+            let n = Int.random(in: 2...6, using: &rng)
+            let gaps = (0..<(n - 1)).map { _ in Double.random(in: 0..<4, using: &rng) }
             let t = [1.0, 0.5, 3.0, 0.01][trial % 4]
-            let top = g.round(-log1p(gaps.map { exp(-$0) }.reduce(0, +)) * t)
-            let z = [top] + gaps.map { g.round(top - $0 * t) }
-            let problem = Problem(function: .logsumexp, format: format, logits: z, temperature: g.round(t))
+            let top = format.rounded(-log1p(gaps.map { exp(-$0) }.reduce(0, +)) * t)
+            let z = [top] + gaps.map { format.rounded(top - $0 * t) }
+            let problem = Problem(function: .logsumexp, format: format, logits: z, temperature: format.rounded(t))
             let expected = try reference.evaluate(problem).values[0]
             let got = try kernelAnswer(problem)[0]
             let d = format.ulpDistance(got, expected)
@@ -184,5 +165,29 @@ struct CancellationTests {
             #expect(d <= 1, "\(describe(problem)): got \(got), expected \(expected)")
         }
         print("[\(format.rawValue)] logsumexp near zero: max \(worst) ulp")
+    }
+}
+
+@Suite("Accuracy where z/T overflows the format")
+struct QuotientOverflowTests {
+    /// Rows whose quotients z/T are beyond the format while the gaps (z − max)/T stay moderate:
+    /// the kernels must never form z/T in the format.
+    @Test(arguments: FloatFormat.allCases)
+    func rowsWithHugeQuotients(format: FloatFormat) throws {
+        var rng = SplitMix64(seed: 0x0F10_0000 + UInt64(format.precision))
+        let reference = ReferenceImplementation()
+        var worst = Worst()
+        for function in rowFunctions {
+            for _ in 0..<rowsPerKind {
+                let (z, t) = rowGenerator.quotientOverflowRow(format, &rng)
+                let target: Target? = function.takesTarget ? rowGenerator.rowTarget(classes: z.count, format, &rng) : nil
+                let problem = Problem(function: function, format: format, logits: z, temperature: t, target: target)
+                guard let expected = try? reference.evaluate(problem).values else { continue }
+                let got = try kernelAnswer(problem)
+                let e = zip(got, expected).map { format.ulpDistance($0, $1) }.max() ?? 0
+                worst.record(e, problem)
+            }
+        }
+        #expect(worst.ulps <= bound(format), "\(worst.ulps) ulp: \(describe(worst.problem!))")
     }
 }

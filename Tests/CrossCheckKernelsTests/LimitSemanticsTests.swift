@@ -1,9 +1,10 @@
+import CrossCheckCore
 import CrossCheckKernels
 import Testing
 
 /// `function` on one row in the format of S, results as Doubles.
-func run<S: KernelScalar>(_ s: S.Type, _ function: KernelFunction, _ z: [Double], t: Double = 1, index: Int? = nil, targets: [Double]? = nil) throws -> [Double] {
-    let target: RowTarget<S>? = index.map { .classIndex($0) } ?? targets.map { .vector($0.map { S($0) }) }
+func run<S: KernelScalar>(_ s: S.Type, _ function: SoftmaxFunction, _ z: [Double], t: Double = 1, index: Int? = nil, targets: [Double]? = nil) throws -> [Double] {
+    let target: Target? = index.map { .classIndex($0) } ?? targets.map { .vector($0) }
     return try SoftmaxKernels.evaluate(function, logits: z.map { S($0) }, temperature: S(t), target: target).map(\.kernelDouble)
 }
 
@@ -14,7 +15,7 @@ func same(_ a: [Double], _ b: [Double]) -> Bool {
 
 let inf = Double.infinity
 let nan = Double.nan
-let rowFunctionsWithTargets: [KernelFunction] = [.crossEntropy, .crossEntropyGrad, .mseSoftmax, .mseSoftmaxGrad]
+let rowFunctionsWithTargets: [SoftmaxFunction] = [.crossEntropy, .crossEntropyGrad, .mseSoftmax, .mseSoftmaxGrad]
 
 @Suite("Limit semantics for NaN and ±inf (the reference's table)")
 struct LimitSemanticsTests {
@@ -22,10 +23,10 @@ struct LimitSemanticsTests {
 
     @Test("any NaN in logits or targets gives NaN outputs", arguments: formats)
     func nanInput(_ s: any KernelScalar.Type) throws {
-        for f in KernelFunction.allCases {
+        for f in SoftmaxFunction.allCases {
             let z = [1.0, nan, -inf]
             let out: [Double]
-            if f.isElementwise {
+            if (f.shape == .elementwise) {
                 out = try run(s, f, z, targets: f.takesTarget ? [0.5, 0.5, 0.5] : nil)
                 #expect(out[1].isNaN, "\(f)")
             } else {
@@ -34,7 +35,7 @@ struct LimitSemanticsTests {
             }
             if f.takesTarget {
                 let withNaNTarget = try run(s, f, [1, 2, 3], targets: [0.5, nan, 0.5])
-                #expect(f.isElementwise ? withNaNTarget[1].isNaN : withNaNTarget.allSatisfy { $0.isNaN }, "\(f)")
+                #expect((f.shape == .elementwise) ? withNaNTarget[1].isNaN : withNaNTarget.allSatisfy { $0.isNaN }, "\(f)")
             }
         }
     }
@@ -79,7 +80,7 @@ struct LimitSemanticsTests {
     func noUniqueLimit(_ s: any KernelScalar.Type) throws {
         for (z, lse) in [([inf, 0, inf], inf), ([-inf, -inf], -inf)] {
             #expect(try run(s, .logsumexp, z) == [lse])
-            for f in [KernelFunction.softmax, .logSoftmax] {
+            for f in [SoftmaxFunction.softmax, .logSoftmax] {
                 #expect(try run(s, f, z).allSatisfy { $0.isNaN }, "\(f) \(z)")
             }
             for f in rowFunctionsWithTargets {

@@ -1,3 +1,4 @@
+import CrossCheckCore
 import CrossCheckKernels
 import Foundation
 import Testing
@@ -73,18 +74,18 @@ struct OptionsTests {
     static let reductions: [LossReduction] = [.none, .sum, .mean]
 
     func check<S: KernelScalar>(_: S.Type, tolerance: Double, seed: UInt64) throws {
-        var g = HostileRows(format: S.kernelFormat == .float64 ? .float64 : .float32, seed: seed)
+        var g = SplitMix64(seed: seed)
         for trial in 0..<24 {
-            let c = g.int(2, 9), rows = g.int(1, 6)
+            let c = Int.random(in: 2...9, using: &g), rows = Int.random(in: 1...6, using: &g)
             let z = (0..<(rows * c)).map { _ in Double(S(g.gaussian() * 4)) }
-            let weight: [Double]? = trial % 2 == 0 ? (0..<c).map { _ in Double(S(g.uniform(0.1, 3))) } : nil
-            let eps = trial % 3 == 0 ? 0 : Double(S(g.uniform(0, 0.4)))
-            let t = trial % 4 == 0 ? 1 : Double(S(g.uniform(0.25, 4)))
+            let weight: [Double]? = trial % 2 == 0 ? (0..<c).map { _ in Double(S(Double.random(in: 0.1..<3, using: &g))) } : nil
+            let eps = trial % 3 == 0 ? 0 : Double(S(Double.random(in: 0..<0.4, using: &g)))
+            let t = trial % 4 == 0 ? 1 : Double(S(Double.random(in: 0.25..<4, using: &g)))
             let reduction = Self.reductions[trial % 3]
             let soft = trial % 5 == 0
-            let ignore: Int? = soft ? nil : (trial % 2 == 1 ? -100 : g.int(0, c - 1))
-            let indices = (0..<rows).map { _ in g.coin(0.15) ? (ignore ?? 0) : g.int(0, c - 1) }
-            let targets = (0..<(rows * c)).map { _ in Double(S(g.uniform(0, 1))) }
+            let ignore: Int? = soft ? nil : (trial % 2 == 1 ? -100 : Int.random(in: 0...c - 1, using: &g))
+            let indices = (0..<rows).map { _ in g.chance(0.15) ? (ignore ?? 0) : Int.random(in: 0...c - 1, using: &g) }
+            let targets = (0..<(rows * c)).map { _ in Double(S(Double.random(in: 0..<1, using: &g))) }
             let loss = CrossEntropyLoss<S>(weight: weight.map { $0.map { S($0) } }, ignoreIndex: ignore, labelSmoothing: S(eps), reduction: reduction, temperature: S(t))
             let logits = try Logits(z.map { S($0) }, classes: c)
             let kernelTargets: Targets<S> = soft ? .soft(targets.map { S($0) }) : .classIndices(indices)
@@ -124,13 +125,13 @@ struct OptionsTests {
 
     @Test("BCE with logits: weight, pos_weight, reductions")
     func bceOptions() throws {
-        var g = HostileRows(format: .float64, seed: 7)
+        var g = SplitMix64(seed: 7)
         for trial in 0..<18 {
-            let c = g.int(1, 6), rows = g.int(1, 5)
+            let c = Int.random(in: 1...6, using: &g), rows = Int.random(in: 1...5, using: &g)
             let x = (0..<(rows * c)).map { _ in g.gaussian() * 6 }
-            let t = (0..<(rows * c)).map { _ in g.coin(0.3) ? Double(g.int(0, 1)) : g.uniform(0, 1) }
-            let weight: [Double]? = trial % 2 == 0 ? (0..<c).map { _ in g.uniform(0, 2) } : nil
-            let posWeight: [Double]? = trial % 3 != 0 ? (0..<c).map { _ in g.uniform(0.2, 5) } : nil
+            let t = (0..<(rows * c)).map { _ in g.chance(0.3) ? Double(Int.random(in: 0...1, using: &g)) : Double.random(in: 0..<1, using: &g) }
+            let weight: [Double]? = trial % 2 == 0 ? (0..<c).map { _ in Double.random(in: 0..<2, using: &g) } : nil
+            let posWeight: [Double]? = trial % 3 != 0 ? (0..<c).map { _ in Double.random(in: 0.2..<5, using: &g) } : nil
             let reduction = Self.reductions[trial % 3]
             let loss = BCEWithLogitsLoss<Double>(weight: weight, positiveWeight: posWeight, reduction: reduction)
             let fused = try loss.lossAndGradient(try Logits(x, classes: c), t)
@@ -143,8 +144,8 @@ struct OptionsTests {
         let x: [Float] = [-30, -1, 0, 1e-30, 2, 40]
         let t: [Float] = [0, 0.5, 0.5, 0.5, 1, 1]
         let plain = try BCEWithLogitsLoss<Float>(reduction: .none).lossAndGradient(try Logits(x, classes: 3), t)
-        #expect(plain.loss == (try SoftmaxKernels.evaluate(.bceWithLogits, logits: x, target: .vector(t))))
-        #expect(plain.gradient == (try SoftmaxKernels.evaluate(.bceWithLogitsGrad, logits: x, target: .vector(t))))
+        #expect(plain.loss == (try SoftmaxKernels.evaluate(.bceWithLogits, logits: x, target: .vector(t.map { Double($0) }))))
+        #expect(plain.gradient == (try SoftmaxKernels.evaluate(.bceWithLogitsGrad, logits: x, target: .vector(t.map { Double($0) }))))
     }
 
     @Test("typed values: explicit conversions between logits and probabilities")

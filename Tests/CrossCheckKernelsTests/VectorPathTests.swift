@@ -1,5 +1,6 @@
 import CrossCheckCore
 import CrossCheckKernels
+import CrossCheckProperties
 import CrossCheckReference
 import Foundation
 import Testing
@@ -32,16 +33,14 @@ struct VectorPathTests {
         for isa in Self.paths {
             KernelISA.force(isa)
             #expect(KernelISA.active == isa)
-            var generator = HostileRows(format: format, seed: 0x51D0_0000 + UInt64(format.precision))
+            var rng = SplitMix64(seed: 0x51D0_0000 + UInt64(format.precision))
             var worst = 0.0
             var worstDetail = ""
             for function in Self.vectorFunctions {
-                for kind in RowKindUnderTest.allCases {
-                    for r in 0..<(kind == .wide ? 1 : max(rowsPerKind / 2, 4)) {
-                        let t = generator.temperature(for: kind)
-                        let z = generator.row(kind, temperature: t)
-                        let target: Target? = function.takesTarget ? .classIndex(generator.int(0, z.count - 1)) : nil
-                        let problem = Problem(function: function, format: format, logits: z, temperature: t, target: target)
+                for kind in testedKinds {
+                    for r in 0..<(kind == .long ? 1 : max(rowsPerKind / 2, 4)) {
+                        var problem = rowGenerator.problem(function, format, kind: kind, &rng)
+                        if case .vector = problem.target { problem.target = .classIndex(r % problem.logits.count) }
                         guard let expected = try? reference.evaluate(problem).values else { continue }
                         let got = try kernelAnswer(problem)
                         for (g, x) in zip(got, expected) {
@@ -128,23 +127,23 @@ struct BatchRun {
     init(format: FloatFormat, classes: Int) {
         self.format = format
         self.classes = classes
-        var g = HostileRows(format: format, seed: 0xBA7C_0000 + UInt64(classes))
+        var rng = SplitMix64(seed: 0xBA7C_0000 + UInt64(classes))
         var values: [Double] = []
         for r in 0..<12 {
-            var row = (0..<classes).map { _ in g.round(g.gaussian() * 4) }
+            var row = (0..<classes).map { _ in format.rounded(rng.gaussian() * 4) }
             switch r {
             case 2: row[row.count / 2] = .nan
             case 4: row[0] = .infinity
             case 5: row = row.map { _ in -.infinity }
             case 7: row[row.count - 1] = -.infinity
-            case 9: row[0] = g.round(-1000)
-            case 10: row = row.map { g.round($0 * 300) }
+            case 9: row[0] = format.rounded(-1000)
+            case 10: row = row.map { format.rounded($0 * 300) }
             default: break
             }
             values += row
         }
         logits = values
-        targets = (0..<12).map { _ in g.int(0, classes - 1) }
+        targets = (0..<12).map { _ in Int.random(in: 0..<classes, using: &rng) }
     }
 
     var rows: Int { logits.count / classes }

@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProtocol
 import CrossCheckProperties
 import CrossCheckReference
 import Testing

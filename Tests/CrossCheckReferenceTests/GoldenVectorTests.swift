@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProtocol
 import CrossCheckReference
 import Foundation
 import Testing

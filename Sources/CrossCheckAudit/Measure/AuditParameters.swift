@@ -1,0 +1,159 @@
+import CrossCheckCatalog
+import Foundation
+import CrossCheckCore
+import CrossCheckProperties
+
+/// One part of an audit split `count` ways: sample k of every cell belongs to shard k mod count.
+///
+/// Written `index/count` on the command line, 0-based (`0/4` … `3/4`), so that Slurm's
+/// `SLURM_ARRAY_TASK_ID` (with `--array=0-3`), a Kubernetes indexed job's `JOB_COMPLETION_INDEX`
+/// and a CI matrix index can be passed straight through.
+public struct Shard: Codable, Hashable, Sendable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) throws(AuditError) {
+        guard count >= 1 else { throw AuditError(.usage, "--shard: the shard count must be at least 1, got \(count)") }
+        guard (0..<count).contains(index) else {
+            throw AuditError(.usage, "--shard: the shard index must be in 0..<\(count) (shards are numbered from 0), got \(index)")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `i/n`, e.g. `0/4`.
+    public init(parsing text: String) throws(AuditError) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+              let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
+            throw AuditError(.usage, "--shard: expected INDEX/COUNT such as 0/4 (shards are numbered from 0), got \"\(text)\"")
+        }
+        try self.init(index: i, count: n)
+    }
+
+    /// True when sample `k` of a cell belongs to this shard.
+    public func contains(_ k: Int) -> Bool { k % count == index }
+
+    /// How many of the samples 0..<total belong to this shard.
+    public func share(of total: Int) -> Int { total > index ? (total - index + count - 1) / count : 0 }
+
+    public var description: String { "\(index)/\(count)" }
+
+    enum CodingKeys: String, CodingKey { case index, count }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(index: c.decode(Int.self, forKey: .index), count: c.decode(Int.self, forKey: .count))
+    }
+}
+
+/// How the inputs of an audit are chosen.
+public enum AuditMode: String, Codable, Hashable, Sendable {
+    /// Generated rows of every input class (`RowKind`), each sample from its own seeded stream.
+    case sampled
+    /// Every value of the format as x, for the elementwise functions, in blocks of 256 bit patterns.
+    case exhaustive
+}
+
+/// Everything that decides which problems an audit evaluates. Two runs with equal parameters
+/// evaluate exactly the same problems, whatever the number of threads or machines.
+public struct AuditParameters: Codable, Hashable, Sendable {
+    public var mode: AuditMode
+    public var seed: UInt64
+    /// Samples per cell (`sampled`); ignored by `exhaustive`, whose cells have 2ᵇⁱᵗˢ/256 blocks.
+    public var samples: Int
+    /// The longest row generated (the `long` class draws 1,024…`maxClasses` logits).
+    public var maxClasses: Int
+    public var functions: [SoftmaxFunction]
+    public var formats: [FloatFormat]
+    /// The input classes: `RowKind` names (`sampled`); ignored by `exhaustive`.
+    public var classes: [String]
+    /// The part of the audit this run covers; nil for all of it.
+    public var shard: Shard?
+
+    /// The default budget: finishes in under two minutes on two cores for the fast paths.
+    public static let defaultSamples = 32
+    public static let defaultMaxClasses = 2048
+    public static let defaultSeed: UInt64 = 1
+
+    public init(
+        mode: AuditMode = .sampled, seed: UInt64 = defaultSeed, samples: Int = defaultSamples,
+        maxClasses: Int = defaultMaxClasses, functions: [SoftmaxFunction]? = nil, formats: [FloatFormat] = FloatFormat.allCases,
+        classes: [String]? = nil, shard: Shard? = nil
+    ) {
+        self.mode = mode
+        self.seed = seed
+        self.samples = samples
+        self.maxClasses = maxClasses
+        self.functions = functions ?? (mode == .exhaustive ? SoftmaxFunction.allCases.filter { $0.shape == .elementwise } : SoftmaxFunction.allCases)
+        self.formats = formats
+        self.classes = classes ?? (mode == .exhaustive ? [] : RowKind.allCases.map(\.rawValue))
+        self.shard = shard
+    }
+
+    /// The same parameters without the shard: what every shard of one audit shares.
+    public var unsharded: AuditParameters {
+        var p = self
+        p.shard = nil
+        return p
+    }
+
+    /// True when `other` generates the same problem for every cell both select: the same mode,
+    /// seed, samples and longest row (the selection of functions, formats and classes may differ).
+    public func drawsSameInputs(as other: AuditParameters) -> Bool {
+        (mode, seed, samples, maxClasses) == (other.mode, other.seed, other.samples, other.maxClasses)
+    }
+
+    /// Throws a usage error naming what is inconsistent.
+    public func validate() throws(AuditError) {
+        if functions.isEmpty || formats.isEmpty { throw AuditError(.usage, "the audit selects no function or no format") }
+        switch mode {
+        case .sampled:
+            guard samples >= 1 else { throw AuditError(.usage, "--samples must be at least 1, got \(samples)") }
+            guard maxClasses >= 1 else { throw AuditError(.usage, "--max-classes must be at least 1, got \(maxClasses)") }
+            if classes.isEmpty { throw AuditError(.usage, "the audit selects no input class") }
+            for c in classes where RowKind(rawValue: c) == nil {
+                throw AuditError(.usage, "unknown input class '\(c)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        case .exhaustive:
+            if let row = functions.first(where: { $0.shape != .elementwise }) {
+                throw AuditError(.usage, "--exhaustive covers elementwise functions only (\(ExhaustiveSweep.elementwiseFunctionNames)); \(row.name) takes rows")
+            }
+        }
+    }
+}
+
+/// One cell of an audit: a function in a format on one class of inputs.
+public struct AuditCell: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var function: SoftmaxFunction
+    public var format: FloatFormat
+    /// A `RowKind` name, or for exhaustive audits `all` or `t=0`, `t=0.5`, `t=1`.
+    public var inputClass: String
+
+    public init(function: SoftmaxFunction, format: FloatFormat, inputClass: String) {
+        self.function = function
+        self.format = format
+        self.inputClass = inputClass
+    }
+
+    /// The function × format pair the cell belongs to.
+    public var pair: FunctionFormat { FunctionFormat(function: function, format: format) }
+
+    public var description: String { "\(function.name) \(format.rawValue) \(inputClass)" }
+
+    enum CodingKeys: String, CodingKey {
+        case function, format
+        case inputClass = "class"
+    }
+}
+
+/// A function in a format: the unit of the summary table, of JUnit test cases and of the claims.
+public struct FunctionFormat: Hashable, Sendable, CustomStringConvertible {
+    public var function: SoftmaxFunction
+    public var format: FloatFormat
+    public init(function: SoftmaxFunction, format: FloatFormat) {
+        self.function = function
+        self.format = format
+    }
+    public var description: String { "\(function.name) \(format.rawValue)" }
+}

@@ -1,0 +1,84 @@
+import CrossCheckCatalog
+import CrossCheckCore
+import CrossCheckProperties
+
+/// The problems of an audit, each a pure function of the parameters and its place:
+/// (seed, function, format, input class, sample index). Nothing depends on threads or timing, so
+/// any split of the work — threads, shards, machines — evaluates the same problems.
+public struct AuditPlan: Sendable {
+    public let parameters: AuditParameters
+    /// The cells, in report order: function, then format, then input class.
+    public let cells: [AuditCell]
+    /// Samples per cell over the whole (unsharded) audit.
+    public let totals: [Int]
+    /// Samples per cell in this run's shard.
+    public let counts: [Int]
+    private let prefix: [Int]
+    private let interleaved: Bool
+    private let generator: ProblemGenerator
+
+    public init(_ parameters: AuditParameters) throws(AuditError) {
+        try parameters.validate()
+        self.parameters = parameters
+        var cells: [AuditCell] = []
+        for function in parameters.functions {
+            for format in parameters.formats {
+                let classes = parameters.mode == .exhaustive ? ExhaustiveSweep.classes(function) : parameters.classes
+                cells += classes.map { AuditCell(function: function, format: format, inputClass: $0) }
+            }
+        }
+        self.cells = cells
+        totals = cells.map { parameters.mode == .exhaustive ? ExhaustiveSweep.blockCount($0.format) : parameters.samples }
+        let shard = parameters.shard ?? (try! Shard(index: 0, count: 1))
+        counts = totals.map { shard.share(of: $0) }
+        var sums = [0]
+        for c in counts { sums.append(sums.last! + c) }
+        prefix = sums
+        interleaved = Set(counts).count <= 1
+        generator = ProblemGenerator(maxClasses: parameters.maxClasses)
+    }
+
+    /// Work items in this run: one per (cell, sample) of the shard.
+    public var workItemCount: Int { prefix.last! }
+
+    /// The cell and sample index of work item `j`. When every cell has the same number of samples
+    /// the cells are interleaved (sample 0 of every cell, then sample 1, …) so that progress and
+    /// its ETA are even; otherwise cell after cell.
+    public func workItem(_ j: Int) -> (cell: Int, sample: Int) {
+        let local: Int, cell: Int
+        if interleaved {
+            cell = j % cells.count
+            local = j / cells.count
+        } else {
+            var lo = 0, hi = cells.count - 1
+            while lo < hi {  // the last cell whose prefix ≤ j
+                let mid = (lo + hi + 1) / 2
+                if prefix[mid] <= j { lo = mid } else { hi = mid - 1 }
+            }
+            cell = lo
+            local = j - prefix[lo]
+        }
+        let shard = parameters.shard
+        return (cell, (shard?.index ?? 0) + local * (shard?.count ?? 1))
+    }
+
+    /// True when sample `index` of cell `cell` gets a point in the plots: the first
+    /// `AuditRunner.pointLimit` samples, or for exhaustive audits that many blocks spread evenly
+    /// over the format's values.
+    public func keepsPoint(_ index: Int, cell: Int) -> Bool {
+        let limit = AuditRunner.pointLimit
+        if parameters.mode == .sampled { return index < limit }
+        return index % max(1, totals[cell] / limit) == 0 && index / max(1, totals[cell] / limit) < limit
+    }
+
+    /// The problem of sample `index` of `cell`.
+    public func problem(_ cell: AuditCell, _ index: Int) -> Problem {
+        switch parameters.mode {
+        case .exhaustive:
+            return ExhaustiveSweep.problem(cell.function, cell.format, inputClass: cell.inputClass, block: index)
+        case .sampled:
+            var rng = SplitMix64(seed: parameters.seed).fork(cell.description).fork(index)
+            return generator.problem(cell.function, cell.format, kind: RowKind(rawValue: cell.inputClass)!, &rng)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import CrossCheckCore
+import Foundation
+
+/// The result of an audit: the statistics of every cell, and what produced them.
+///
+/// Its JSON form (schema in Docs/AUDIT.md, `schema_version` 1) is what `--json` writes, what
+/// `merge` and `gate --report` read. For a given implementation and parameters it is the same,
+/// byte for byte, whatever the number of threads or shards — apart from the timing fields
+/// (`*_seconds`), which `--no-timing` leaves out.
+public struct AuditReport: Sendable, Equatable {
+    public static let schemaVersion = 1
+    public static let kind = "crosscheck-audit-report"
+
+    /// The implementation audited (`external: CMD` for an external command, a name for offline answers).
+    public var implementation: String
+    public var parameters: AuditParameters
+    /// Cells in plan order.
+    public var cells: [CellStatistics]
+    /// Wall-clock time of the run (summed over shards by `merge`).
+    public var elapsedSeconds: Double?
+
+    public init(implementation: String, parameters: AuditParameters, cells: [CellStatistics], elapsedSeconds: Double? = nil) {
+        self.implementation = implementation
+        self.parameters = parameters
+        self.cells = cells
+        self.elapsedSeconds = elapsedSeconds
+    }
+
+    /// One line per function × format, aggregating its input classes in plan order (the class
+    /// of an aggregate is `all`).
+    public var summary: [CellStatistics] {
+        var order: [FunctionFormat] = []
+        var rows: [FunctionFormat: CellStatistics] = [:]
+        for c in cells {
+            let key = c.cell.pair
+            if rows[key] == nil {
+                order.append(key)
+                var s = CellStatistics(cell: AuditCell(function: key.function, format: key.format, inputClass: "all"), bound: c.bound)
+                s.absorb(c)
+                rows[key] = s
+            } else {
+                rows[key]!.absorb(c)
+            }
+        }
+        return order.map { var s = rows[$0]!; s.points = []; return s }
+    }
+
+    /// True when every function × format holds to the claimed bound.
+    public var passed: Bool { cells.allSatisfy(\.passed) }
+
+    /// The same report with every timing removed.
+    public var withoutTiming: AuditReport {
+        var r = self
+        r.cells = cells.map(\.withoutTiming)
+        r.elapsedSeconds = nil
+        return r
+    }
+
+    /// The JSON text of the report.
+    public func json(timing: Bool = true) -> String {
+        // Encoding plain values cannot fail.
+        try! JSONText.render(self, omitTiming: !timing)
+    }
+
+    /// Reads a report, saying clearly what is wrong with a file that is not one.
+    public static func read(_ url: URL) throws(AuditError) -> AuditReport {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw AuditError(.badInput, "cannot read report \(url.path): \(error.localizedDescription)")
+        }
+        return try decode(data, source: url.path)
+    }
+
+    /// Decodes report JSON; `source` names it in errors.
+    public static func decode(_ data: Data, source: String) throws(AuditError) -> AuditReport {
+        let header = try JSONText.decode(SchemaHeader.self, from: data, what: "report \(source)", kind: .badInput)
+        try header.require(kind: kind, version: schemaVersion, what: "report \(source)", errorKind: .badInput)
+        return try JSONText.decode(AuditReport.self, from: data, what: "report \(source)", kind: .badInput)
+    }
+}
+
+/// The fields every CrossCheck JSON file starts with: what it is, and which schema it follows.
+struct SchemaHeader: Decodable {
+    var kind: String?
+    var schemaVersion: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case schemaVersion = "schema_version"
+    }
+
+    func require(kind expected: String, version: Int, what: String, errorKind: AuditError.Kind) throws(AuditError) {
+        guard let kind, let schemaVersion else {
+            throw AuditError(errorKind, "\(what): not a CrossCheck file (no \"kind\" and \"schema_version\" fields)")
+        }
+        guard kind == expected else { throw AuditError(errorKind, "\(what): is a \(kind), expected a \(expected)") }
+        guard schemaVersion == version else {
+            throw AuditError(errorKind, "\(what): schema_version \(schemaVersion) is not supported (this crosscheck reads version \(version))")
+        }
+    }
+}
+
+// MARK: - JSON coding
+
+extension AuditReport: Codable {
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", kind, implementation, parameters, cells
+        case elapsedSeconds = "elapsed_seconds"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        implementation = try c.decode(String.self, forKey: .implementation)
+        parameters = try c.decode(AuditParameters.self, forKey: .parameters)
+        cells = try c.decode([CellStatistics].self, forKey: .cells)
+        elapsedSeconds = try c.decodeIfPresent(Double.self, forKey: .elapsedSeconds)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.schemaVersion, forKey: .schemaVersion)
+        try c.encode(Self.kind, forKey: .kind)
+        try c.encode(implementation, forKey: .implementation)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(cells, forKey: .cells)
+        if encoder.userInfo[JSONText.omitTiming] as? Bool != true { try c.encodeIfPresent(elapsedSeconds, forKey: .elapsedSeconds) }
+    }
+}
+
+extension AuditParameters {
+    enum CodingKeys: String, CodingKey {
+        case mode, seed, samples, functions, formats, classes, shard
+        case maxClasses = "max_classes"
+    }
+}
+
+extension CellStatistics: Codable {
+    enum CodingKeys: String, CodingKey {
+        case function, format, inputClass = "class", bound = "bound_ulp", passed, samples, outputs
+        case wrongNonFinite = "wrong_non_finite", errors, inconclusive
+        case maxULP = "max_ulp", p50 = "p50_ulp", p99 = "p99_ulp", mean = "mean_ulp", sumULP = "sum_ulp", histogram
+        case worst, firstWrongNonFinite = "first_wrong_non_finite", firstError = "first_error", points
+        case implementationSeconds = "implementation_seconds", referenceSeconds = "reference_seconds"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let cell = AuditCell(function: try c.decode(SoftmaxFunction.self, forKey: .function),
+                             format: try c.decode(FloatFormat.self, forKey: .format),
+                             inputClass: try c.decode(String.self, forKey: .inputClass))
+        self.init(cell: cell, bound: try c.decode(Double.self, forKey: .bound))
+        samples = try c.decode(Int.self, forKey: .samples)
+        outputs = try c.decode(Int.self, forKey: .outputs)
+        wrongNonFinite = try c.decode(Int.self, forKey: .wrongNonFinite)
+        errors = try c.decode(Int.self, forKey: .errors)
+        inconclusive = try c.decode(Int.self, forKey: .inconclusive)
+        maxULP = try c.decode(UInt64.self, forKey: .maxULP)
+        let sum = try c.decode(String.self, forKey: .sumULP)
+        guard let exact = UInt128(sum) else {
+            throw DecodingError.dataCorruptedError(forKey: .sumULP, in: c, debugDescription: "sum_ulp: \"\(sum)\" is not a whole number")
+        }
+        sumULP = exact
+        for pair in try c.decode([[UInt64]].self, forKey: .histogram) {
+            guard pair.count == 2 else {
+                throw DecodingError.dataCorruptedError(forKey: .histogram, in: c, debugDescription: "histogram entries are [ulp, count]")
+            }
+            histogram[pair[0], default: 0] += Int(pair[1])
+        }
+        worst = try c.decodeIfPresent(Example.self, forKey: .worst)
+        firstWrongNonFinite = try c.decodeIfPresent(Example.self, forKey: .firstWrongNonFinite)
+        firstError = try c.decodeIfPresent(Example.self, forKey: .firstError)
+        for p in try c.decodeIfPresent([[Double]].self, forKey: .points) ?? [] {
+            guard p.count == 5 else {
+                throw DecodingError.dataCorruptedError(forKey: .points, in: c, debugDescription: "points are [sample, length, spread, ulp, wrong_non_finite]")
+            }
+            points.append(PlotPoint(sample: Int(p[0]), length: Int(p[1]), spread: p[2], ulp: p[3], wrongNonFinite: p[4] != 0))
+        }
+        implementationSeconds = try c.decodeIfPresent(Double.self, forKey: .implementationSeconds) ?? 0
+        referenceSeconds = try c.decodeIfPresent(Double.self, forKey: .referenceSeconds) ?? 0
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cell.function, forKey: .function)
+        try c.encode(cell.format, forKey: .format)
+        try c.encode(cell.inputClass, forKey: .inputClass)
+        try c.encode(bound, forKey: .bound)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(outputs, forKey: .outputs)
+        try c.encode(wrongNonFinite, forKey: .wrongNonFinite)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(inconclusive, forKey: .inconclusive)
+        try c.encode(maxULP, forKey: .maxULP)
+        try c.encode(p50, forKey: .p50)
+        try c.encode(p99, forKey: .p99)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(String(sumULP), forKey: .sumULP)
+        try c.encode(histogram.keys.sorted().map { [$0, UInt64(histogram[$0]!)] }, forKey: .histogram)
+        try c.encodeIfPresent(worst, forKey: .worst)
+        try c.encodeIfPresent(firstWrongNonFinite, forKey: .firstWrongNonFinite)
+        try c.encodeIfPresent(firstError, forKey: .firstError)
+        let sorted = points.sorted { $0.sample < $1.sample }
+        let finite = { (x: Double) in x.isFinite ? x : Double.greatestFiniteMagnitude }  // JSON has no inf
+        try c.encode(sorted.map { [Double($0.sample), Double($0.length), finite($0.spread), finite($0.ulp), $0.wrongNonFinite ? 1 : 0] }, forKey: .points)
+        if encoder.userInfo[JSONText.omitTiming] as? Bool != true {
+            try c.encode(implementationSeconds, forKey: .implementationSeconds)
+            try c.encode(referenceSeconds, forKey: .referenceSeconds)
+        }
+    }
+}

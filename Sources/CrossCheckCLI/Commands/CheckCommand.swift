@@ -1,0 +1,120 @@
+import ArgumentParser
+import CrossCheckAudit
+import CrossCheckCatalog
+import CrossCheckCore
+import CrossCheckProperties
+import CrossCheckProtocol
+import CrossCheckReference
+import Foundation
+
+/// `crosscheck check`: runs the property catalog against an implementation.
+public struct CheckCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run the property catalog against an implementation; one line per property.",
+        discussion: """
+        Stored counterexamples (--regressions, default Fixtures/regressions) are replayed \
+        first; then --examples generated problems per property, from --seed (printed, so a \
+        run can be replayed). A failure is shrunk to a minimal counterexample, printed as a \
+        protocol request line and saved.
+
+        Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
+        does not answer at all (nothing is stored then).
+        """
+    )
+
+    @OptionGroup var implementation: ImplementationOptions
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Formats to check (default: all).")
+    var format: [FloatFormat] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Functions to check, by protocol name (default: all).")
+    var function: [SoftmaxFunction] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Properties to run (default: the whole catalog).")
+    var property: [String] = []
+
+    @Option(name: .long, help: "Seed of the run (default: random, printed).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Generated examples per property.")
+    var examples: Int = 100
+
+    @Option(name: .long, help: "Directory of stored counterexamples, replayed first and added to.")
+    var regressions: String = "Fixtures/regressions"
+
+    @Flag(name: .customLong("no-save"), help: "Do not store new counterexamples.")
+    var noSave = false
+
+    @Flag(name: .long, help: "Print each problem (as a request line) to stderr before checking it.")
+    var verbose = false
+
+    @Flag(name: .customLong("exhaustive-float16"), help: "Instead of the catalog: every Float16 input of the elementwise functions (t = 0 and 1) and of two-class rows [0, x], against the reference.")
+    var exhaustiveFloat16 = false
+
+    public init() {}
+
+    func runExhaustive(_ subject: any SoftmaxImplementation) -> ExitStatus {
+        print("crosscheck check --implementation \(subject.name) --exhaustive-float16")
+        var failed = 0
+        let sweeps = ExhaustiveSweep.sweeps
+        for sweep in sweeps {
+            let result = ExhaustiveSweep.run(subject, reference: ReferenceImplementation(), format: .float16, sweeps: [sweep])[0]
+            let bound = implementation.maxULP ?? subject.maximumULPError(sweep.function, .float16)
+            let ok = result.worstULP <= bound && result.wrongNonFinite == 0
+            if !ok { failed += 1 }
+            print((ok ? "PASS " : "FAIL ") + result.line)
+            fflush(nil)
+        }
+        print("\(sweeps.count - failed) passed, \(failed) failed")
+        return failed > 0 ? .failed : .passed
+    }
+
+    @Sendable static func traceToStandardError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    public mutating func validate() throws {
+        for p in property where Catalog.named(p) == nil {
+            throw ValidationError("unknown property '\(p)'; expected one of: \(Catalog.all.map(\.name).joined(separator: ", "))")
+        }
+        if examples < 0 { throw ValidationError("--examples must be ≥ 0") }
+    }
+
+    public func run() throws {
+        try runCommand { () throws(AuditError) -> ExitStatus in
+            let (name, make) = try implementation.resolve()
+            let subject = make()
+            if let external = implementation.external {
+                // A command that cannot answer anything is a setup error, not a counterexample to store.
+                try Preflight.check(subject, name: "`\(external)`")
+                _ = name
+            }
+            if exhaustiveFloat16 { return runExhaustive(subject) }
+            return runCatalog(subject)
+        }
+    }
+
+    func runCatalog(_ subject: any SoftmaxImplementation) -> ExitStatus {
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
+        let runner = CheckRunner(
+            reference: ReferenceImplementation(), seed: seed, examples: examples,
+            formats: format.isEmpty ? FloatFormat.allCases : format,
+            functions: function.isEmpty ? nil : function,
+            maxULPOverride: implementation.maxULP,
+            regressions: RegressionStore(directory: URL(fileURLWithPath: regressions)),
+            saveCounterexamples: !noSave,
+            trace: verbose ? Self.traceToStandardError : nil
+        )
+        let properties = property.isEmpty ? Catalog.all : property.compactMap(Catalog.named)
+        print("crosscheck check --implementation \(implementation.external.map { "external (\($0))" } ?? subject.name) --seed \(seed) --examples \(examples)")
+        fflush(nil)
+        let outcomes = runner.run(properties, on: subject) { outcome in
+            print(outcome.summaryLine)
+            fflush(nil)
+        }
+        let failed = outcomes.filter { !$0.passed }.count
+        print("\(outcomes.count - failed) passed, \(failed) failed")
+        return failed > 0 ? .failed : .passed
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import CrossCheckAudit
+import Foundation
+
+/// `crosscheck gate`: fails CI when an implementation's accuracy regresses against a baseline.
+public struct GateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Fail when an audit does worse than a committed baseline; --update-baseline accepts it.",
+        discussion: """
+        Runs the audit with the baseline's parameters and implementation (options given here take \
+        precedence; narrowing --function/--format/--class compares only those cells), or reads a \
+        finished audit with --report. A cell regresses when its largest error exceeds the baseline's \
+        by more than --tolerance ulps, when it has more wrong NaN/inf results or unanswered problems, \
+        or when it disappears. Each regression is printed with the input that shows it.
+
+        Exit status: 0 no regression (or baseline updated); 2 regression; 3 baseline missing, \
+        unreadable, corrupt or of another schema version; 4 unreadable --report; 64 usage.
+        """
+    )
+
+    @Option(name: .long, help: "The baseline file (JSON, e.g. CI/baseline.json).")
+    var baseline: String
+
+    @Option(name: .long, help: "Gate this JSON report (from `audit --json` or `merge --json`) instead of running the audit.")
+    var report: String?
+
+    @Option(name: .long, help: "Ulps by which a largest error may exceed the baseline's.")
+    var tolerance: Double = 0
+
+    @Flag(name: .customLong("update-baseline"), help: "Rewrite the baseline (atomically) with this audit's results.")
+    var updateBaseline = false
+
+    @OptionGroup var implementation: ImplementationOptions
+    @OptionGroup var selection: ProblemSelection
+    @OptionGroup var outputs: ReportOutputs
+
+    public init() {}
+
+    public func run() throws {
+        try runCommand { () throws(AuditError) -> ExitStatus in
+            guard tolerance >= 0 else { throw AuditError(.usage, "--tolerance must be ≥ 0") }
+            let url = URL(fileURLWithPath: baseline)
+            let existing: Baseline? = updateBaseline && !FileManager.default.fileExists(atPath: url.path) ? nil : try Baseline.read(url)
+            let (audit, scope) = try produceReport(existing)
+            try outputs.write(audit)
+            emit(MarkdownReport.summaryTable(audit, timing: !outputs.noTiming))
+            var status = ExitStatus.passed
+            if let existing {
+                let result = GateResult.compare(baseline: existing, report: audit, tolerance: tolerance, scope: scope)
+                emit(result.text(baselinePath: baseline))
+                status = result.passed ? .passed : .regression
+            }
+            if updateBaseline {
+                if let shard = audit.parameters.shard {
+                    throw AuditError(.usage, "--update-baseline needs the whole audit, not shard \(shard) (merge the shards, then gate --report the merged report)")
+                }
+                let fresh = try existing?.updated(with: audit, scope: scope) ?? Baseline(audit)
+                try fresh.write(to: url)
+                emit("gate: baseline \(baseline) \(existing == nil ? "created" : "updated") (\(fresh.entries.count) cells)")
+                return .passed
+            }
+            return status
+        }
+    }
+
+    /// The report to gate and, when the audit was narrowed on purpose, the cells it covers.
+    func produceReport(_ existing: Baseline?) throws(AuditError) -> (AuditReport, Set<AuditCell>?) {
+        if let report {
+            if selection.isGiven || implementation.isGiven {
+                throw AuditError(.usage, "--report gates a finished audit; audit options (--implementation, --samples, …) do not apply")
+            }
+            return (try AuditReport.read(URL(fileURLWithPath: report)), nil)
+        }
+        var defaults: (AuditParameters, String)? = nil
+        if let existing {
+            if !implementation.isGiven && Implementations.named(existing.implementation) == nil {
+                throw AuditError(.usage, "the baseline measures '\(existing.implementation)', which is not built in: give --external \"COMMAND\" (or --implementation)")
+            }
+            defaults = (existing.parameters, existing.implementation)
+        }
+        let audit = try AuditCommand.audit(implementation, selection, defaults: defaults)
+        let narrowed = !selection.function.isEmpty || !selection.format.isEmpty || !selection.inputClass.isEmpty
+        return (audit, narrowed ? Set(audit.cells.map(\.cell)) : nil)
+    }
+}

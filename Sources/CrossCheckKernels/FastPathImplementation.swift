@@ -1,0 +1,33 @@
+import CrossCheckCore
+
+/// The fast paths as a `SoftmaxImplementation`, checkable like any other: converts the problem's
+/// numbers to Float16, Float or Double (exactly: they are values of the format), runs the kernel on
+/// one row, and converts the results back (exactly).
+///
+/// Claimed accuracy (`maximumULPError`): 1 ulp for Float16 and Float, 2 for Double.
+public struct FastPathImplementation: SoftmaxImplementation {
+    public let name = "fast"
+
+    public init() {}
+
+    /// The accuracy targets of the kernels: 1 ulp for Float16 and Float, 2 for Double.
+    public func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double {
+        format == .float64 ? 2 : 1
+    }
+
+    public func evaluate(_ problem: Problem) throws -> Answer {
+        try problem.validate()
+        switch problem.format {
+        case .float16: return try Self.evaluate(problem, as: Float16.self)
+        case .float32: return try Self.evaluate(problem, as: Float.self)
+        case .float64: return try Self.evaluate(problem, as: Double.self)
+        }
+    }
+
+    static func evaluate<S: KernelScalar>(_ problem: Problem, as _: S.Type) throws -> Answer {
+        let values = try SoftmaxKernels.evaluate(
+            problem.function, logits: problem.logits.map { S($0) }, temperature: S(problem.temperature), target: problem.target
+        ).map(\.kernelDouble)
+        return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
+    }
+}

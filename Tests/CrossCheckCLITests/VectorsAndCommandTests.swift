@@ -1,0 +1,100 @@
+import CrossCheckAudit
+@testable import CrossCheckCLI
+import CrossCheckCore
+import CrossCheckProtocol
+import Foundation
+import Testing
+
+/// Golden vectors and offline scoring, and the command line's errors and exit statuses.
+@Suite struct VectorsAndCommandTests {
+    /// Writes vectors, answers them with `implementation` through the protocol session, and scores.
+    static func scoreOffline(_ implementation: String, dir: URL) throws -> AuditReport {
+        let plan = try AuditPlan(CommandSupport.smallParameters(samples: 3))
+        try GoldenVectors.write(plan, to: dir, threads: 2)
+        let requests = try String(contentsOf: dir.appendingPathComponent("requests.jsonl"), encoding: .utf8)
+        let session = ProtocolSession(implementation: Implementations.named(implementation)!)
+        let answers = requests.split(separator: "\n").map { session.answer(String($0)).line }.joined(separator: "\n") + "\n"
+        let answersURL = dir.appendingPathComponent("answers-\(implementation).jsonl")
+        try answers.write(to: answersURL, atomically: true, encoding: .utf8)
+        return try GoldenVectors.score(vectors: dir.appendingPathComponent("vectors.jsonl"), answers: answersURL, name: implementation, bound: 1)
+    }
+
+    @Test func offlineAnswersScoreLikeAnAudit() throws {
+        let dir = CommandSupport.scratch()
+        let exact = try Self.scoreOffline("reference", dir: dir)
+        #expect(exact.passed && exact.cells.allSatisfy { $0.maxULP == 0 && $0.samples == 3 })
+        let flawed = try Self.scoreOffline("flawed-ce-on-softmax", dir: dir)
+        #expect(!flawed.passed)
+        // Scoring offline gives the statistics the live audit gives (bound 1 = what flawed claims).
+        let live = try CommandSupport.audit("flawed-ce-on-softmax", CommandSupport.smallParameters(samples: 3))
+        #expect(flawed.cells.map(\.withoutTiming) == live.cells.map(\.withoutTiming))
+        #expect(CommandSupport.exitStatus(["score", "--vectors", dir.path, "--answers", dir.appendingPathComponent("answers-flawed-ce-on-softmax.jsonl").path]) == 1)
+        #expect(CommandSupport.exitStatus(["score", "--vectors", dir.path, "--answers", dir.appendingPathComponent("answers-reference.jsonl").path]) == 0)
+    }
+
+    @Test func badVectorsOrAnswersAreClearErrors() throws {
+        let dir = CommandSupport.scratch()
+        try GoldenVectors.write(try AuditPlan(CommandSupport.smallParameters(samples: 1)), to: dir, threads: 1)
+        let vectors = dir.appendingPathComponent("vectors.jsonl")
+        let short = dir.appendingPathComponent("short.jsonl")
+        try "{\"result\":\"1\"}\n".write(to: short, atomically: true, encoding: .utf8)
+        let e = auditError { try GoldenVectors.score(vectors: vectors, answers: short, name: "x", bound: 1) }
+        #expect(e?.kind == .badInput)
+        #expect(e?.message.contains("has 1 lines but vectors") == true)
+        #expect(CommandSupport.exitStatus(["score", "--vectors", vectors.path, "--answers", short.path]) == 4)
+        #expect(CommandSupport.exitStatus(["score", "--vectors", dir.appendingPathComponent("none.jsonl").path, "--answers", short.path]) == 4)
+        // A malformed answer line is the implementation's failure, not the tool's.
+        let lines = try String(contentsOf: dir.appendingPathComponent("requests.jsonl"), encoding: .utf8).split(separator: "\n")
+        let garbage = dir.appendingPathComponent("garbage.jsonl")
+        try (Array(repeating: "not json", count: lines.count).joined(separator: "\n") + "\n").write(to: garbage, atomically: true, encoding: .utf8)
+        let report = try GoldenVectors.score(vectors: vectors, answers: garbage, name: "x", bound: 1)
+        #expect(report.cells.allSatisfy { $0.errors == $0.samples } && !report.passed)
+    }
+
+    @Test func badCommandLinesGiveUsageErrors() {
+        #expect(CommandSupport.exitStatus(["audit", "--implementation", "no-such-thing", "--quiet"]) == 64)
+        #expect(CommandSupport.exitStatus(["audit", "--implementation", "reference", "--external", "cat", "--quiet"]) == 64)
+        #expect(CommandSupport.exitStatus(["audit", "--exhaustive", "--function", "softmax", "--quiet"]) == 64)
+        #expect(CommandSupport.exitStatus(["audit", "--class", "tiny", "--quiet"]) == 64)
+        #expect(CommandSupport.exitStatus(["audit", "--samples", "0", "--quiet"]) == 64)
+        #expect(CommandSupport.exitStatus(["merge"]) == 64)
+        // An external command that does not run at all stops the audit at once (status 4).
+        #expect(CommandSupport.exitStatus(["audit", "--external", "echo 'no framework here' >&2; exit 3", "--quiet"]) == 4)
+        // Typed options: an unknown implementation is refused while parsing, naming the choices.
+        #expect(throws: (any Error).self) { try ImplementationOptions.parse(["--implementation", "no-such-thing"]) }
+        #expect(ImplementationOptions.helpMessage().contains("reference"))
+    }
+
+    @Test func auditCommandWritesEveryReport() throws {
+        let dir = CommandSupport.scratch()
+        let (json, junit, html) = (dir.appendingPathComponent("r.json"), dir.appendingPathComponent("r.xml"), dir.appendingPathComponent("r.html"))
+        let status = CommandSupport.exitStatus(["audit", "--implementation", "reference", "--function", "sigmoid", "--format", "float16",
+                                         "--samples", "3", "--quiet", "--json", json.path, "--junit", junit.path, "--html", html.path])
+        #expect(status == 0)
+        let report = try AuditReport.read(json)
+        #expect(report.cells.count == 15 && report.passed)
+        #expect(FileManager.default.fileExists(atPath: junit.path) && FileManager.default.fileExists(atPath: html.path))
+    }
+}
+
+/// The Python adapters speak the protocol (when Python and NumPy are installed).
+@Suite struct PythonAdapterTests {
+    static let numpyAvailable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "python3 -c 'import numpy' >/dev/null 2>&1"]
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    @Test(.enabled(if: numpyAvailable)) func numpyAdapterAnswersEveryFunction() throws {
+        let adapter = CommandSupport.root.appendingPathComponent("adapters/python/crosscheck_adapter.py").path
+        let plan = try AuditPlan(AuditParameters(samples: 1, maxClasses: 16, formats: [.float32], classes: ["normal"]))
+        let report = AuditRunner(plan: plan, name: "numpy", threads: 1) {
+            ExternalImplementation(command: "python3 \(adapter) numpy", timeout: 30)
+        }.run()
+        #expect(report.cells.count == 12)
+        #expect(report.cells.allSatisfy { $0.errors == 0 && $0.samples == 1 && $0.outputs > 0 })
+    }
+}
