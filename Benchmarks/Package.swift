@@ -28,6 +28,7 @@ let package = Package(
             name: "KernelBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CrossCheckCore", package: rootIdentity),
                 .product(name: "CrossCheckKernels", package: rootIdentity),
             ],
             path: "Benchmarks/KernelBenchmarks",

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import CrossCheckCore
+import CrossCheckKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `crosscheck bench`: times the fast paths on batches and prints one JSON line per measurement.
+///
+/// Each measurement: one warm-up call (and more until 0.2 s have passed), then `--repeats` timed
+/// samples of as many calls as fill `--sample-seconds` (at least one); `elements_per_second` is
+/// rows × classes over the median wall-clock time per call. Also printed: the best sample
+/// (`elements_per_second_best`) and the median over process CPU time (`elements_per_cpu_second`,
+/// which other processes on a shared machine do not disturb; for --threads N it counts N threads).
+/// Logits are N(0, 3²) rounded to the format (seeded), targets uniform class indices. `cross_entropy` times `CrossEntropyLoss(reduction: .mean)` on class
+/// indices without a gradient; `cross_entropy_grad` the fused call that returns loss and gradient.
+public struct BenchCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the fast paths: one JSON line per function × format × shape × thread count.",
+        discussion: """
+        Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). \
+        Default functions: softmax, log_softmax, cross_entropy, cross_entropy_grad \
+        (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work; `copy` \
+        times copying the logits to the output: the machine's copy bandwidth on the same \
+        bytes).
+
+        --threads 1 2 reports both. --isa forces a kernel path (avx512, avx2, portable) \
+        to compare them; the default is the best this CPU runs.
+        """
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Functions (protocol names, or copy).")
+    var function: [WorkloadFunction] = [.softmax, .logSoftmax, .crossEntropy, .crossEntropyGrad]
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Formats.")
+    var format: [FloatFormat] = FloatFormat.allCases
+
+    @Option(name: .long, help: "Rows of the batch (with --classes).")
+    var rows: Int?
+
+    @Option(name: .long, help: "Classes per row (with --rows).")
+    var classes: Int?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (0 = all active processors).")
+    var threads: [Int] = [1]
+
+    @Option(name: .long, help: "Timed samples per measurement (the median is reported).")
+    var repeats: Int = 7
+
+    @Option(name: .customLong("sample-seconds"), help: "Minimum duration of one timed sample.")
+    var sampleSeconds: Double = 0.05
+
+    @Option(name: .long, help: "Temperature of the row functions.")
+    var temperature: Double = 1
+
+    @Option(name: .long, help: "Force a kernel path (default: the best this CPU runs).")
+    var isa: KernelISA?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if (rows == nil) != (classes == nil) { throw ValidationError("give --rows and --classes together") }
+        if let rows, let classes {
+            if rows < 1 || classes < 1 { throw ValidationError("--rows and --classes must be ≥ 1") }
+            // Logits and outputs, up to 8 bytes each per element: refuse what cannot fit in half
+            // of this machine's memory rather than die allocating it.
+            let (elements, overflow) = rows.multipliedReportingOverflow(by: classes)
+            let budget = ProcessInfo.processInfo.physicalMemory / 2
+            if overflow || UInt64(elements) > budget / 16 {
+                throw ValidationError("--rows \(rows) × --classes \(classes) needs more memory than half of this machine's \((budget * 2) >> 30) GiB")
+            }
+        }
+        if threads.contains(where: { $0 < 0 }) { throw ValidationError("--threads must be ≥ 0") }
+        if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
+        if let isa {
+            if !isa.isSupported { throw ValidationError("this CPU cannot run the \(isa.rawValue) kernels") }
+        }
+        if !(temperature.isFinite && temperature > 0) { throw ValidationError("--temperature must be finite and > 0") }
+    }
+
+    public func run() throws {
+        if let isa { KernelISA.force(isa) }
+        let shapes = rows.map { [($0, classes!)] } ?? [(4096, 1024), (64, 32768)]
+        for (r, c) in shapes {
+            for f in format {
+                for name in function {
+                    for t in threads {
+                        let line: String
+                        switch f {
+                        case .float16: line = try measure(Float16.self, name, r, c, t)
+                        case .float32: line = try measure(Float.self, name, r, c, t)
+                        case .float64: line = try measure(Double.self, name, r, c, t)
+                        }
+                        print(line)
+                        fflush(nil)
+                    }
+                }
+            }
+        }
+    }
+
+    func measure<S: KernelScalar>(_: S.Type, _ function: WorkloadFunction, _ rows: Int, _ classes: Int, _ threads: Int) throws -> String {
+        let workload = KernelWorkload<S>(rows: rows, classes: classes)
+        let t = S(temperature)
+        let body: () throws -> Void = { try workload.run(function, temperature: t, threads: threads) }
+        let name = function.rawValue
+        let clock = ContinuousClock()
+        let warmStart = clock.now
+        repeat { try body() } while clock.now - warmStart < .milliseconds(200)
+        var samples: [Double] = [], cpuSamples: [Double] = []
+        for _ in 0..<repeats {
+            var calls = 0
+            let start = clock.now
+            let cpuStart = Self.processCPUSeconds()
+            var elapsed = Duration.zero
+            repeat {
+                try body()
+                calls += 1
+                elapsed = clock.now - start
+            } while elapsed < .seconds(sampleSeconds)
+            samples.append(seconds(elapsed) / Double(calls))
+            cpuSamples.append((Self.processCPUSeconds() - cpuStart) / Double(calls))
+        }
+        samples.sort()
+        cpuSamples.sort()
+        let elements = Double(rows * classes)
+        let median = samples[samples.count / 2]
+        let usedThreads = threads == 0 ? KernelThreads.available : threads
+        return "{\"function\": \"\(name)\", \"format\": \"\(S.floatFormat.rawValue)\", \"rows\": \(rows), \"classes\": \(classes), "
+            + "\"threads\": \(usedThreads), \"elements_per_second\": \(Int((elements / median).rounded())), "
+            + "\"elements_per_second_best\": \(Int((elements / samples[0]).rounded())), "
+            + "\"elements_per_cpu_second\": \(Int((elements / cpuSamples[cpuSamples.count / 2]).rounded())), "
+            + "\"seconds_per_call\": \(median), \"samples\": \(repeats), \"isa\": \"\(KernelISA.active.rawValue)\"}"
+    }
+
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// CPU time of the whole process (every thread): immune to the time other processes take.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}
+
+extension WorkloadFunction: ExpressibleByArgument {}
+extension KernelISA: ExpressibleByArgument {}
