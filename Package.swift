@@ -95,10 +95,15 @@ let package = Package(
             name: "CrossCheckCatalogTests",
             dependencies: ["CrossCheckCatalog", "CrossCheckProperties", "CrossCheckKernels", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
         ),
+        .target(
+            name: "CrossCheckTestSupport",
+            dependencies: ["CrossCheckAudit", "CrossCheckCatalog", "CrossCheckReference", "CrossCheckCore"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "CrossCheckAuditTests",
-            dependencies: ["CrossCheckAudit", "CrossCheckCatalog", "CrossCheckProperties", "CrossCheckKernels", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
+            dependencies: ["CrossCheckAudit", "CrossCheckTestSupport", "CrossCheckCatalog", "CrossCheckProperties", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
         ),
-        .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "crosscheck"]),
+        .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "CrossCheckTestSupport", "crosscheck"]),
     ]
 )

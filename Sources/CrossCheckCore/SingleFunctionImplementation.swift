@@ -17,6 +17,7 @@ public struct SingleFunctionImplementation<S: FormatScalar>: SoftmaxImplementati
     /// - Parameters:
     ///   - function: what `body` computes: one value for `logsumexp`, `cross_entropy` and
     ///     `mse_softmax`, one per logit otherwise.
+    ///   - name: what reports and failures call the kernel.
     ///   - maximumULPError: the error claimed, in ulps of `S`'s format; checks hold the kernel to it.
     ///   - body: the kernel, given the row, the temperature (1 for elementwise functions) and the target.
     public init(

@@ -1,3 +1,4 @@
+import CrossCheckTestSupport
 import CrossCheckAudit
 import CrossCheckCore
 import Foundation

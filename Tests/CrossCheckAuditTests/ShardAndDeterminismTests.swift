@@ -1,3 +1,4 @@
+import CrossCheckTestSupport
 import CrossCheckAudit
 import CrossCheckCatalog
 import CrossCheckCore

@@ -1,3 +1,4 @@
+import CrossCheckTestSupport
 import CrossCheckAudit
 import CrossCheckCore
 import Foundation
@@ -11,8 +12,8 @@ import Testing
                                             formats: [.float32], classes: ["long", "normal"])
 
     @Test func commandExitsTwoOnADoctoredBaselineAndZeroOnTheRealOne() throws {
-        let dir = CommandSupport.scratch()
-        let report = try CommandSupport.audit(Self.flawed, Self.parameters)
+        let dir = Support.scratch()
+        let report = try Support.audit(Self.flawed, Self.parameters)
         let good = dir.appendingPathComponent("good.json"), bad = dir.appendingPathComponent("bad.json")
         try Baseline(report).write(to: good)
         var doctored = Baseline(report)
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func theCommittedBaselinePassesOnItsFastPaths() throws {
-        let committed = CommandSupport.root.appendingPathComponent("CI/baseline.json")
+        let committed = Support.root.appendingPathComponent("CI/baseline.json")
         let baseline = try Baseline.read(committed)
         // Part of it (the whole gate is what .ci/run runs): one row and one elementwise function.
         #expect(CommandSupport.exitStatus(["gate", "--baseline", committed.path, "--function", "log_softmax", "sigmoid",
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func gateExitsThreeOnMissingOrCorruptBaselines() throws {
-        let dir = CommandSupport.scratch()
+        let dir = Support.scratch()
         for (i, text) in ["{\"cells\": [", "[1, 2]", "{\"kind\": \"crosscheck-baseline\"}", "{\"kind\": \"crosscheck-baseline\", \"schema_version\": 99}"].enumerated() {
             let file = dir.appendingPathComponent("corrupt\(i).json")
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -46,7 +47,7 @@ import Testing
         #expect(CommandSupport.exitStatus(["gate", "--baseline", dir.appendingPathComponent("nope.json").path, "--quiet"]) == 3)
     }
     @Test func updateBaselineRewritesAtomically() throws {
-        let dir = CommandSupport.scratch()
+        let dir = Support.scratch()
         let file = dir.appendingPathComponent("baseline.json")
         let args = ["gate", "--baseline", file.path, "--implementation", "reference", "--function", "softmax", "--format", "float16",
                     "--class", "normal", "--samples", "2", "--quiet", "--update-baseline"]

@@ -1,3 +1,4 @@
+import CrossCheckTestSupport
 import CrossCheckAudit
 @testable import CrossCheckCLI
 import CrossCheckCore
@@ -9,7 +10,7 @@ import Testing
 @Suite struct VectorsAndCommandTests {
     /// Writes vectors, answers them with `implementation` through the protocol session, and scores.
     static func scoreOffline(_ implementation: String, dir: URL) throws -> AuditReport {
-        let plan = try AuditPlan(CommandSupport.smallParameters(samples: 3))
+        let plan = try AuditPlan(Support.smallParameters(samples: 3))
         try GoldenVectors.write(plan, to: dir, threads: 2)
         let requests = try String(contentsOf: dir.appendingPathComponent("requests.jsonl"), encoding: .utf8)
         let session = ProtocolSession(implementation: Implementations.named(implementation)!)
@@ -20,21 +21,21 @@ import Testing
     }
 
     @Test func offlineAnswersScoreLikeAnAudit() throws {
-        let dir = CommandSupport.scratch()
+        let dir = Support.scratch()
         let exact = try Self.scoreOffline("reference", dir: dir)
         #expect(exact.passed && exact.cells.allSatisfy { $0.maxULP == 0 && $0.samples == 3 })
         let flawed = try Self.scoreOffline("flawed-ce-on-softmax", dir: dir)
         #expect(!flawed.passed)
         // Scoring offline gives the statistics the live audit gives (bound 1 = what flawed claims).
-        let live = try CommandSupport.audit("flawed-ce-on-softmax", CommandSupport.smallParameters(samples: 3))
+        let live = try Support.audit("flawed-ce-on-softmax", Support.smallParameters(samples: 3))
         #expect(flawed.cells.map(\.withoutTiming) == live.cells.map(\.withoutTiming))
         #expect(CommandSupport.exitStatus(["score", "--vectors", dir.path, "--answers", dir.appendingPathComponent("answers-flawed-ce-on-softmax.jsonl").path]) == 1)
         #expect(CommandSupport.exitStatus(["score", "--vectors", dir.path, "--answers", dir.appendingPathComponent("answers-reference.jsonl").path]) == 0)
     }
 
     @Test func badVectorsOrAnswersAreClearErrors() throws {
-        let dir = CommandSupport.scratch()
-        try GoldenVectors.write(try AuditPlan(CommandSupport.smallParameters(samples: 1)), to: dir, threads: 1)
+        let dir = Support.scratch()
+        try GoldenVectors.write(try AuditPlan(Support.smallParameters(samples: 1)), to: dir, threads: 1)
         let vectors = dir.appendingPathComponent("vectors.jsonl")
         let short = dir.appendingPathComponent("short.jsonl")
         try "{\"result\":\"1\"}\n".write(to: short, atomically: true, encoding: .utf8)
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test func auditCommandWritesEveryReport() throws {
-        let dir = CommandSupport.scratch()
+        let dir = Support.scratch()
         let (json, junit, html) = (dir.appendingPathComponent("r.json"), dir.appendingPathComponent("r.xml"), dir.appendingPathComponent("r.html"))
         let status = CommandSupport.exitStatus(["audit", "--implementation", "reference", "--function", "sigmoid", "--format", "float16",
                                          "--samples", "3", "--quiet", "--json", json.path, "--junit", junit.path, "--html", html.path])
@@ -89,7 +90,7 @@ import Testing
     }()
 
     @Test(.enabled(if: numpyAvailable)) func numpyAdapterAnswersEveryFunction() throws {
-        let adapter = CommandSupport.root.appendingPathComponent("adapters/python/crosscheck_adapter.py").path
+        let adapter = Support.root.appendingPathComponent("adapters/python/crosscheck_adapter.py").path
         let plan = try AuditPlan(AuditParameters(samples: 1, maxClasses: 16, formats: [.float32], classes: ["normal"]))
         let report = AuditRunner(plan: plan, name: "numpy", threads: 1) {
             ExternalImplementation(command: "python3 \(adapter) numpy", timeout: 30)
