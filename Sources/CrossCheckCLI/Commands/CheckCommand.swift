@@ -49,7 +49,7 @@ public struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Print each problem (as a request line) to stderr before checking it.")
     var verbose = false
 
-    @Flag(name: .customLong("exhaustive-float16"), help: "Instead of the catalog: every Float16 input of the elementwise functions (t = 0 and 1) and of two-class rows [0, x], against the reference.")
+    @Flag(name: .customLong("exhaustive-float16"), help: "Instead of the catalog: every Float16 input of the elementwise functions (t = 0, ½ and 1) and of two-class rows [0, x], against the reference.")
     var exhaustiveFloat16 = false
 
     public init() {}
