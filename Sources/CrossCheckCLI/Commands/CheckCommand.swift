@@ -83,12 +83,10 @@ public struct CheckCommand: ParsableCommand {
 
     public func run() throws {
         try runCommand { () throws(AuditError) -> ExitStatus in
-            let (name, make) = try implementation.resolve()
-            let subject = make()
+            let subject = try implementation.resolve().make()
             if let external = implementation.external {
                 // A command that cannot answer anything is a setup error, not a counterexample to store.
                 try Preflight.check(subject, name: "`\(external)`")
-                _ = name
             }
             if exhaustiveFloat16 { return runExhaustive(subject) }
             return runCatalog(subject)
