@@ -2,6 +2,7 @@
 """Random EXTREME valid requests for `crosscheck eval --reference`, and an independent checker.
 
     python3 Fixtures/perturbation/extreme_requests.py generate COUNT SEED > requests.jsonl
+    python3 Fixtures/perturbation/extreme_requests.py generate-hard COUNT SEED > requests.jsonl
     .build/release/crosscheck eval --reference < requests.jsonl > answers.jsonl
     python3 Fixtures/perturbation/extreme_requests.py verify requests.jsonl answers.jsonl [SAMPLE [SEED]]
 
@@ -13,15 +14,19 @@ occasional ±inf, temperatures near the format's extremes (least subnormal, leas
 1.5, …) that put limits on rounding boundaries, unnormalized, negative, zero-sum, huge, tiny.
 Every input is written as an exact hexadecimal float of the format.
 
+`generate-hard` aims at the rows that once ended in the reference's error: tied maxima, the other
+logits e^(−745) … e^(−3e5) below them at the row's temperature, simple dyadic targets.
+
 `verify` recomputes every answer (or a random SAMPLE of them) independently of MPFR: the
 defining formulas of README "The reference", written naively, in mpmath's interval arithmetic
-(`mpmath.iv`, outward rounding) at 64, 128, … bits up to 2^19, each end rounded exactly (integer
+(`mpmath.iv`, outward rounding) at 64, 128, … bits up to 2^19 (or $CAP_BITS), each end rounded exactly (integer
 arithmetic, ties to even, subnormals, overflow) until both ends agree; non-finite inputs follow the
 limit semantics only where they are trivial (those lines are skipped and counted). It reports
 errors, mismatches, and the lines it could not decide within its cap (results that need more
 than 2^19 bits — the vanishing exponentials the reference decides by its perturbation analysis).
 """
 import json
+import os
 import random
 import sys
 from fractions import Fraction
@@ -37,6 +42,7 @@ FORMATS = {  # precision, emin, emax
 }
 ROW = ["logsumexp", "softmax", "log_softmax", "cross_entropy", "cross_entropy_grad", "mse_softmax", "mse_softmax_grad"]
 ELEMENTWISE = ["sigmoid", "bce_with_logits", "bce_with_logits_grad", "mse_sigmoid", "mse_sigmoid_grad"]
+CAP_BITS = int(os.environ.get("CAP_BITS", 1 << 19))  # the verifier's precision cap
 TAKES_TARGET = {"cross_entropy", "cross_entropy_grad", "mse_softmax", "mse_softmax_grad",
                 "bce_with_logits", "bce_with_logits_grad", "mse_sigmoid", "mse_sigmoid_grad"}
 
@@ -161,9 +167,10 @@ def parse_number(s):
     return float.fromhex(s) if s.startswith(("0x", "-0x")) else float(s)
 
 
-def reference_values(req, cap_bits=1 << 19):
+def reference_values(req, cap_bits=None):
     """The correctly rounded outputs as (Fraction or ±inf, sign) pairs, None where undecided;
     or the string 'skip' when the request has non-finite input."""
+    cap_bits = cap_bits or CAP_BITS
     f, fmt = req["function"], req["format"]
     z = [parse_number(s) for s in req["logits"]]
     ts = [parse_number(s) for s in req["targets"]] if "targets" in req else None
@@ -332,6 +339,37 @@ def generate(count, seed):
         print(json.dumps(req))
 
 
+def generate_hard(count, seed):
+    """Rows made to sit on rounding boundaries in the limit: tied maxima, the other logits e^(-1e3)
+    ... e^(-3e5) below them (at the row's temperature), targets mostly simple dyadics."""
+    rng = random.Random(seed)
+    functions = ["cross_entropy_grad", "mse_softmax", "mse_softmax_grad", "cross_entropy", "softmax", "log_softmax", "logsumexp"]
+    for _ in range(count):
+        fmt = rng.choice(list(FORMATS))
+        f = rng.choice(functions)
+        largest, _, _ = fmt_values(fmt)
+        T = to_format(rng.choice([1.0, 1.0, 3.0, 0.5, 2.0 ** -10, 1e-3, 0.1]), fmt)
+        top = to_format(rng.choice([0.0, 0.0, 1.0, -1e3, 1e3, largest / 2]), fmt)
+        n = rng.choice([2, 3, 3, 4, 4, 5, 6, 8])
+        palette = [top]
+        for _ in range(rng.randint(1, 2)):
+            k = rng.choice([1e3, 2e3, 1e4, 3e4, 1e5, 3e5, 745.0, 1e5 / 3])
+            palette.append(to_format(top - k * T, fmt))
+        z = [top, top] + [rng.choice(palette) for _ in range(n - 2)]
+        rng.shuffle(z)
+        req = {"function": f, "format": fmt, "logits": [show(v) for v in z]}
+        if T != 1.0:
+            req["temperature"] = show(T)
+        if f in TAKES_TARGET:
+            if rng.random() < 0.6:
+                dyadic = [0.0, 0.25, 0.5, 1.0, 1.5, -0.5, 0.75, 2.0, -1.0, 0.125, 0.375, 3.0, 2.0 ** -24, 2.0 ** -55]
+                t = [rng.choice(dyadic) for _ in range(n)]
+            else:
+                t = target_vector(rng, fmt, n)
+            req["targets"] = [show(to_format(v, fmt)) for v in t]
+        print(json.dumps(req))
+
+
 def verify(requests_path, answers_path, sample=None, seed=1):
     reqs = [json.loads(l) for l in open(requests_path)]
     answers = [json.loads(l) for l in open(answers_path)]
@@ -361,12 +399,11 @@ def verify(requests_path, answers_path, sample=None, seed=1):
             if g != w:
                 ok = False
                 mismatches.append((i, k, got[k], w))
+                print(f"line {i + 1} output {k}: got {got[k]}, mpmath {float(w[0])} sign {w[1]}\n  {json.dumps(reqs[i])}", flush=True)
         matched += ok
-    for i, k, g, w in mismatches:
-        print(f"line {i + 1} output {k}: got {g}, mpmath {float(w[0]) if w[0] == w[0] else w[0]} sign {w[1]}\n  {json.dumps(reqs[i])}")
     print(f"{len(reqs)} requests, {len(errors)} error answers; checked {checked} with mpmath "
           f"({skipped} with non-finite input skipped): {matched} match in every decided output, "
-          f"{len(mismatches)} outputs differ, {undecided} outputs undecided within 2^19 bits")
+          f"{len(mismatches)} outputs differ, {undecided} outputs undecided within {CAP_BITS} bits")
     return 1 if errors or mismatches else 0
 
 
@@ -374,6 +411,8 @@ if __name__ == "__main__":
     sys.set_int_max_str_digits(0)
     if sys.argv[1] == "generate":
         generate(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "generate-hard":
+        generate_hard(int(sys.argv[2]), int(sys.argv[3]))
     else:
         sample = int(sys.argv[4]) if len(sys.argv) > 4 else None
         seed = int(sys.argv[5]) if len(sys.argv) > 5 else 1

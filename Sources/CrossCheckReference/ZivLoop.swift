@@ -111,8 +111,12 @@ struct PrecisionFinisher: Finisher {
 ///   (`SecondOrderArithmetic`, Taylor's theorem).
 /// The finisher rounds f(s)'s enclosure (`decideLimit`); a limit on a boundary only with a proven
 /// strict sign, on that side. Every decision is proven, whatever the level; a higher level makes
-/// fewer terms vanish (θ falls) with a smaller b and a tighter arithmetic. The precision cap ends
-/// limit mode too, as an error: a guard, not a step of the argument.
+/// fewer terms vanish (θ falls) with a smaller b and a tighter arithmetic. Limit mode goes up to
+/// 2¹⁷ bits: when two vanishing groups of different sizes interact (f − f(0) ≈ c·ε₁² + c′·ε₂ with
+/// ε₂ ≪ ε₁², or ε₁·ε₂ next to a range term of order ε₁), the side is decided at the level where
+/// the larger one, e^(−1e4) say, no longer vanishes and its effect is resolved (≈ 1.44·|d| bits per
+/// power of it) while the smaller still does. The cap then ends limit mode as an error: a guard,
+/// not a step of the argument.
 func zivRound<F: Finisher, Formula: EnclosureFormula>(
     count: Int,
     finisher: F,
@@ -122,7 +126,7 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
     var results = [F.Value?](repeating: nil, count: count)
     var pending = Array(0..<count)
     var precision = initialPrecision
-    let cap = 1 << 14
+    let cap = 1 << 14, limitCap = 1 << 17
     var limitMode = false
     var exponents: [MPRational]? = nil
     while !pending.isEmpty {
@@ -131,10 +135,15 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
             precision = initialPrecision
             exponents = formula.exponents
         }
-        guard precision <= cap else {
-            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
+        guard precision <= (limitMode ? limitCap : cap) else {
+            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits, nor in limit mode within \(limitCap) (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
         }
-        if !limitMode {
+        let vanishing = limitMode ? VanishingTerms(exponents!, below: MPRational(integer: -precision), precision: precision) : nil
+        if let vanishing {
+            pending = limitLevel(formula, finisher, vanishing, precision: precision, pending: pending, results: &results)
+        } else if !limitMode || precision > cap {
+            // Plain interval arithmetic (in limit mode at a level where nothing vanishes, beyond the
+            // precisions it already failed at).
             let arithmetic = IntervalArithmetic(precision: precision)
             if let enclosures = enclose(formula, arithmetic, pending) {
                 var stillPending: [Int] = []
@@ -144,10 +153,7 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
                 pending = stillPending
             }
             // nil: a denominator's ball contained zero: retry everything pending at a higher precision.
-        } else if let vanishing = VanishingTerms(exponents!, below: MPRational(integer: -precision), precision: precision) {
-            pending = limitLevel(formula, finisher, vanishing, precision: precision, pending: pending, results: &results)
         }
-        // (A level where nothing vanishes is plain interval arithmetic, which already failed.)
         precision *= 2
     }
     return results.map { $0! }
