@@ -46,4 +46,50 @@ import Testing
         let v = try answer(#"{"function":"mse_softmax_grad","format":"float64","logits":["0","-1e5"],"targets":["1.5","0.5"]}"#)
         #expect(sameBits(v, [-0.0, 0.0]), "\(v)")
     }
+
+    /// A fixed-seed subset of the random extreme requests (`extreme_requests.py generate 120 101`
+    /// and `generate-hard 60 102`, in Fixtures/perturbation/extreme_sample.jsonl): every one is
+    /// answered, bit for bit as stored. The stored answers are the reference's; mpmath
+    /// (`extreme_requests.py verify`, interval arithmetic to 16384 bits) confirms every output it can
+    /// decide within that cap. The reference before limit mode's vanishing threshold failed on one.
+    @Test func fixedSeedSample() throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/perturbation/extreme_sample.jsonl")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var checked = 0
+        for (number, line) in text.split(separator: "\n").enumerated() where !line.isEmpty {
+            guard case .object(let fields) = try JSONValue.parse(String(line)),
+                  let request = fields["request"], let answer = fields["answer"] else {
+                Issue.record("line \(number + 1): not a request/answer line")
+                continue
+            }
+            let problem = try ProtocolCodec.decodeRequest(String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
+            let expected = try ProtocolCodec.decodeAnswer(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self), for: problem)
+            do {
+                let got = try reference.evaluate(problem)
+                let same = got.values.count == expected.values.count && zip(got.values, expected.values).allSatisfy {
+                    ($0.isNaN && $1.isNaN) || $0.bitPattern == $1.bitPattern
+                }
+                #expect(same, "line \(number + 1): \(ProtocolCodec.encodeRequest(problem)) gave \(ProtocolCodec.encode(got, format: problem.format)), stored \(ProtocolCodec.encode(expected, format: problem.format))")
+            } catch {
+                Issue.record("line \(number + 1): \(ProtocolCodec.encodeRequest(problem)): \(error)")
+            }
+            checked += 1
+        }
+        #expect(checked == 180)
+    }
+
+    /// Rows where two vanishing groups of different sizes interact, found by `generate-hard`: the
+    /// side is decided only once the larger group is resolved while the smaller still vanishes
+    /// (limit mode beyond 16384 bits). The first: outputs 3 to 7 are of order e^(−33333)·e^(−10000)
+    /// next to ranges of order e^(−10000); the third: float16 with T ≈ 0.001, the signs of zeros of
+    /// order e^(−2·9996). (mpmath cannot reach these within its cap; the signs follow from the
+    /// expansions worked out in the commit that added them.)
+    @Test func interactingVanishingGroups() throws {
+        let a = try answer(#"{"function": "mse_softmax_grad", "format": "float32", "logits": ["-0x1.f935560000000p+14", "0x1.f400000000000p+9", "0x1.f400000000000p+9", "-0x1.f935560000000p+14", "-0x1.1940000000000p+13", "-0x1.f935560000000p+14", "-0x1.1940000000000p+13", "-0x1.f935560000000p+14"], "targets": ["-0x1.0000000000000p-1", "0x1.0000000000000p+0", "-0x1.0000000000000p+0", "0x1.0000000000000p-2", "0x1.0000000000000p-55", "0x1.8000000000000p+1", "0x1.0000000000000p+0", "0x1.0000000000000p-55"]}"#)
+        #expect(sameBits(a, [0.0, -1.0, 1.0, -0.0, -0.0, -0.0, -0.0, -0.0]), "\(a)")
+        let c = try answer(#"{"function": "mse_softmax_grad", "format": "float16", "logits": ["0x1.f400000000000p+9", "0x1.e340000000000p+9", "0x1.ef00000000000p+9", "0x1.f400000000000p+9", "0x1.f400000000000p+9", "0x1.e340000000000p+9", "0x1.e340000000000p+9", "0x1.f400000000000p+9"], "temperature": "0x1.0640000000000p-10", "targets": ["0x1.0000000000000p-2", "0x1.0000000000000p-3", "0x0.0p+0", "0x1.0000000000000p-2", "-0x1.0000000000000p+0", "0x1.0000000000000p-24", "0x1.0000000000000p+0", "0x1.8000000000000p+0"]}"#)
+        #expect(sameBits(c, [-0.0, -0.0, 0.0, -0.0, 624.5, -0.0, -0.0, -624.5]), "\(c)")
+    }
 }
