@@ -28,6 +28,7 @@ than 2^19 bits — the vanishing exponentials the reference decides by its pertu
 import json
 import os
 import random
+import signal
 import sys
 from fractions import Fraction
 
@@ -43,6 +44,7 @@ FORMATS = {  # precision, emin, emax
 ROW = ["logsumexp", "softmax", "log_softmax", "cross_entropy", "cross_entropy_grad", "mse_softmax", "mse_softmax_grad"]
 ELEMENTWISE = ["sigmoid", "bce_with_logits", "bce_with_logits_grad", "mse_sigmoid", "mse_sigmoid_grad"]
 CAP_BITS = int(os.environ.get("CAP_BITS", 1 << 19))  # the verifier's precision cap
+SECONDS_PER_REQUEST = int(os.environ.get("SECONDS_PER_REQUEST", 600))  # and its time limit per request
 TAKES_TARGET = {"cross_entropy", "cross_entropy_grad", "mse_softmax", "mse_softmax_grad",
                 "bce_with_logits", "bce_with_logits_grad", "mse_sigmoid", "mse_sigmoid_grad"}
 
@@ -380,12 +382,23 @@ def verify(requests_path, answers_path, sample=None, seed=1):
     indices = [i for i in range(len(reqs)) if i not in set(errors)]
     if sample is not None:
         indices = random.Random(seed).sample(indices, min(sample, len(indices)))
-    checked = matched = skipped = undecided = 0
+    checked = matched = skipped = undecided = timed_out = 0
+
+    def alarm(signum, frame):
+        raise TimeoutError()
+    signal.signal(signal.SIGALRM, alarm)
     mismatches = []
     for i in indices:
         got = answers[i]["result"]
         got = got if isinstance(got, list) else [got]
-        want = reference_values(reqs[i])
+        signal.alarm(SECONDS_PER_REQUEST)
+        try:
+            want = reference_values(reqs[i])
+        except TimeoutError:
+            timed_out += 1
+            continue
+        finally:
+            signal.alarm(0)
         if want == "skip":
             skipped += 1
             continue
@@ -401,9 +414,12 @@ def verify(requests_path, answers_path, sample=None, seed=1):
                 mismatches.append((i, k, got[k], w))
                 print(f"line {i + 1} output {k}: got {got[k]}, mpmath {float(w[0])} sign {w[1]}\n  {json.dumps(reqs[i])}", flush=True)
         matched += ok
+        if checked % 25 == 0:
+            print(f"... {checked} checked, {matched} match, {len(mismatches)} outputs differ, {undecided} undecided, {timed_out} timed out", flush=True)
     print(f"{len(reqs)} requests, {len(errors)} error answers; checked {checked} with mpmath "
           f"({skipped} with non-finite input skipped): {matched} match in every decided output, "
-          f"{len(mismatches)} outputs differ, {undecided} outputs undecided within {CAP_BITS} bits")
+          f"{len(mismatches)} outputs differ, {undecided} outputs undecided within {CAP_BITS} bits; "
+          f"{timed_out} requests not finished within {SECONDS_PER_REQUEST} s")
     return 1 if errors or mismatches else 0
 
 

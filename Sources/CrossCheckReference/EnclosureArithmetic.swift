@@ -4,11 +4,12 @@ import ArbitraryPrecision
 /// evaluates them: `IntervalArithmetic` (a proven enclosure of each quantity, `Enclosure`) and
 /// `FirstOrderArithmetic` (an enclosure of each quantity and of its derivative with respect to the
 /// vanishing exponentials, to decide on which side of its limit a result lies) and
-/// `SecondOrderArithmetic` (the second derivative too, for limits whose first derivative is 0).
+/// `SecondOrderArithmetic` (the second derivative too, for limits whose first derivative is 0) and
+/// `PartialsAtZeroArithmetic` (one partial derivative per group of vanishing exponentials, at 0).
 ///
 /// A formula only ever takes exponentials of exact rationals (the gaps dᵢ = (zᵢ − max)/T, or −|x|),
 /// so `exponential` takes an `MPRational`: that is where an arithmetic sees which exponentials
-/// vanish (below MPFR's range) and which are ordinary numbers.
+/// vanish (`VanishingTerms`, in limit mode) and which are ordinary numbers.
 ///
 /// Every conformance must be sound: each result encloses the exact value (and, for the first- and
 /// second-order arithmetics, the exact derivatives) for every admissible value of the inputs it
