@@ -85,7 +85,10 @@ let package = Package(
         .testTarget(name: "CrossCheckCoreTests", dependencies: ["CrossCheckCore"]),
         .testTarget(name: "ArbitraryPrecisionTests", dependencies: ["ArbitraryPrecision", "CrossCheckCore", "CMPFR"]),
         .testTarget(name: "CrossCheckProtocolTests", dependencies: ["CrossCheckProtocol", "CrossCheckCore"]),
-        .testTarget(name: "CrossCheckReferenceTests", dependencies: ["CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore", "ArbitraryPrecision"]),
+        .testTarget(
+            name: "CrossCheckReferenceTests",
+            dependencies: ["CrossCheckReference", "CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore", "ArbitraryPrecision"]
+        ),
         .testTarget(
             name: "CrossCheckKernelsTests",
             dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore"]

@@ -80,17 +80,24 @@ CASES = [
     # output 1 c2 = -t0/2 + t1 - t2/2 + 5/4 = 3/4 (+0).
     ("mse_softmax_grad", "float64", [0.5, 0.0, 0.5]),
     ("mse_softmax_grad", "float64", [2.0**-54, 0.0, 0.75] + [0.0] * 517),  # 520 classes: the O(n) path
+    # Logits [M, 0, M, 1]: two vanishing exponentials of different sizes, eps and e*eps. f'(0) is 0
+    # only through both partial derivatives being 0 (PartialsAtZeroArithmetic); the side is then the
+    # second-order coefficient's (ratio e for the padded class).
+    ("mse_softmax_grad", "float64", [2.0**-55, 0.0, 0.5, 0.0], [mpmath.e]),
 ]
 
-for name, fmt, targets in CASES:
+for case in CASES:
+    name, fmt, targets = case[:3]
+    ratios = case[3] if len(case) > 3 else []
     t = [mpf(x) for x in targets]  # exact: Python floats are binary64
     f = FUNCTIONS[name]
     n = len(t)
+    ratios = ratios + [mpf(1)] * (n - 3 - len(ratios))  # the padded classes' exponentials: ratio * eps
     limit = f([mpf(1)] + [mpf(0)] + [mpf(1)] + [mpf(0)] * (n - 3), t, 1)
     answers = []
     for k in (2000, 4000):
         eps = mpf(2) ** -k
-        values = f([mpf(1), eps, mpf(1)] + [eps] * (n - 3), t, 1)
+        values = f([mpf(1), eps, mpf(1)] + [r * eps for r in ratios], t, 1)
         answers.append(([round_to(v, fmt) for v in values],
                         [mpmath.nstr((v - l) / eps, 8) for v, l in zip(values, limit)],
                         [mpmath.nstr((v - l) / eps**2, 8) if abs(v - l) < eps**1.5 else "-" for v, l in zip(values, limit)]))

@@ -33,8 +33,8 @@ enum ElementwiseReference {
 }
 
 /// One element's formula (see `ElementwiseReference`), over any arithmetic. Its only exponential
-/// is E = e^{−|x|}, which vanishes for |x| > 2⁶¹ (then bce and its gradient, say, have exact
-/// limits that can be rounding boundaries).
+/// is E = e^{−|x|}, which limit mode lets vanish for huge |x| (then bce and its gradient, say,
+/// have exact limits that can be rounding boundaries).
 struct ElementFormula: EnclosureFormula {
     let function: SoftmaxFunction
     let x: Double
@@ -42,9 +42,9 @@ struct ElementFormula: EnclosureFormula {
     let xq: MPRational?
     let t: MPRational
 
-    var largestVanishingExponent: MPRational? {
-        guard let xq else { return nil }
-        return IntervalArithmetic.largestVanishing([xq.signum >= 0 ? -xq : xq])
+    var exponents: [MPRational] {
+        guard let xq else { return [] }
+        return [xq.signum >= 0 ? -xq : xq]
     }
 
     func enclose<A: EnclosureArithmetic>(_ a: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {

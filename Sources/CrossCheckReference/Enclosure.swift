@@ -16,9 +16,11 @@ import ArbitraryPrecision
 ///                                                            (log needs lo > 0, log1p lo > −1)
 /// Intervals keep signs: an exponential below MPFR's range (x < −2⁶¹, e^x < 2^(−2⁶¹)) is the
 /// interval [0, 2^(−2⁶¹)], and results built from it keep a known sign, which decides whether a
-/// result that rounds to zero is +0 or −0. (When that is not enough, Ziv's loop rounds the limit
-/// as such terms vanish, on the side proven by `FirstOrderArithmetic` — or `SecondOrderArithmetic` when the first
-/// derivative is exactly 0 — if the limit is a boundary.)
+/// result that rounds to zero is +0 or −0. (When that is not enough, Ziv's loop goes to limit
+/// mode: the exponentials tiny next to the working precision vanish (`VanishingTerms`), the
+/// result is enclosed around its limit by the mean value theorem, and a limit on a rounding
+/// boundary is decided by the side `FirstOrderArithmetic` — or `SecondOrderArithmetic` when the
+/// first derivative is exactly 0 — proves.)
 ///
 /// Exact rationals stay exact through +, −, ×, ÷; e⁰ = 1, log 1 = 0, log1p 0 = 0 are exact; and an
 /// exact zero times anything is an exact zero. That is how exact results are detected: by
@@ -49,14 +51,14 @@ struct IntervalArithmetic: EnclosureArithmetic {
     /// Bits of each end.
     let precision: Int
 
-    /// In limit mode an exponential below MPFR's range is taken as exactly 0 — the limit of the
-    /// result as such terms vanish — instead of the interval [0, 2^(−2⁶¹)]. Ziv's loop uses it only
-    /// when the interval's sign information cannot settle a result (see `zivRound`).
-    let limitMode: Bool
+    /// Limit mode: the exponentials of these vanishing terms are taken as exactly 0 — the limit
+    /// f(0) of the result as they vanish. Ziv's loop uses it only when plain intervals cannot
+    /// settle a result (see `zivRound`). nil: every exponential is enclosed.
+    let vanishing: VanishingTerms?
 
-    init(precision: Int, limitMode: Bool = false) {
+    init(precision: Int, vanishing: VanishingTerms? = nil) {
         self.precision = precision
-        self.limitMode = limitMode
+        self.vanishing = vanishing
     }
 
     /// The enclosure as an interval at this precision (a rational becomes [q↓, q↑]).
@@ -121,11 +123,11 @@ struct IntervalArithmetic: EnclosureArithmetic {
     /// e^(−2⁶¹) < 2^(−2⁶¹).
     static let expUnderflowBound = MPFloat(1.0).scaled(byPowerOfTwo: -(1 << 61))
 
-    /// e^q for an exact q: exact 1 at q = 0; [0, 2^(−2⁶¹)] when it vanishes (`vanishes(q)`), or
-    /// exactly 0 in limit mode; otherwise each end of q's interval, rounded outward.
+    /// e^q for an exact q: exact 1 at q = 0; exactly 0 in limit mode when it is a vanishing term;
+    /// otherwise each end of q's interval, rounded outward ([0, 2^(−2⁶¹)] below MPFR's range).
     func exponential(_ q: MPRational) -> Enclosure {
         if q.isZero { return .one }
-        if limitMode && Self.vanishes(q) { return .zero }
+        if let vanishing, vanishing.contains(q) { return .zero }
         let (lo, hi) = interval(.exact(q))
         func expEnd(_ x: MPFloat, _ rounding: Rounding) -> MPFloat {
             if MPFloat.compare(x, Self.expUnderflowArgument) < 0 {

@@ -4,11 +4,12 @@ import ArbitraryPrecision
 /// evaluates them: `IntervalArithmetic` (a proven enclosure of each quantity, `Enclosure`) and
 /// `FirstOrderArithmetic` (an enclosure of each quantity and of its derivative with respect to the
 /// vanishing exponentials, to decide on which side of its limit a result lies) and
-/// `SecondOrderArithmetic` (the second derivative too, for limits whose first derivative is 0).
+/// `SecondOrderArithmetic` (the second derivative too, for limits whose first derivative is 0) and
+/// `PartialsAtZeroArithmetic` (one partial derivative per group of vanishing exponentials, at 0).
 ///
 /// A formula only ever takes exponentials of exact rationals (the gaps dᵢ = (zᵢ − max)/T, or −|x|),
 /// so `exponential` takes an `MPRational`: that is where an arithmetic sees which exponentials
-/// vanish (below MPFR's range) and which are ordinary numbers.
+/// vanish (`VanishingTerms`, in limit mode) and which are ordinary numbers.
 ///
 /// Every conformance must be sound: each result encloses the exact value (and, for the first- and
 /// second-order arithmetics, the exact derivatives) for every admissible value of the inputs it
@@ -54,27 +55,66 @@ protocol EnclosureFormula {
     /// The enclosures of `outputs` (indices into the outputs), in that order.
     func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number]
 
-    /// d_G: the largest exponent among the formula's exponentials e^d that vanish (d < −2⁶¹, see
-    /// `IntervalArithmetic.vanishes`), nil when none does. Every vanishing exponential of the
-    /// formula is then e^d = s·e^{d − d_G} with s = e^{d_G} and e^{d − d_G} ≤ 1.
-    var largestVanishingExponent: MPRational? { get }
+    /// The exponents d of every exponential e^d the formula takes (with repetitions allowed):
+    /// Ziv's loop picks the vanishing ones among them (`VanishingTerms`).
+    var exponents: [MPRational] { get }
 }
 
 extension IntervalArithmetic {
-    /// The threshold of `vanishes`, exactly.
-    static let vanishingThreshold = MPRational(-0x1p61)
+    /// Below this exponent e^d is not representable in MPFR's widest range (e^d < 2^(−2⁶¹)): a plain
+    /// interval encloses it as [0, 2^(−2⁶¹)].
+    static let mpfrRangeThreshold = MPRational(-0x1p61)
+}
 
-    /// True when e^q is below MPFR's widest range (q < −2⁶¹, so e^q < 2^(−2⁶¹)): an interval
-    /// encloses it as [0, 2^(−2⁶¹)], limit mode as 0.
-    static func vanishes(_ q: MPRational) -> Bool { (q - vanishingThreshold).signum < 0 }
+/// The exponentials that limit mode treats as vanishing, at one level of Ziv's loop: every e^d
+/// with d < θ, an exact rational threshold (`zivRound` takes θ = −w at working precision w, so
+/// e^d < e^(−w) < 2^(−1.44w): terms that are tiny next to anything the precision resolves).
+///
+/// With d_G the largest vanishing exponent, s = e^{d_G} is the perturbation parameter: every
+/// vanishing exponential is e^{dⱼ} = s·rⱼ with rⱼ = e^{dⱼ − d_G} ∈ (0, 1] (r_G = 1 exactly), and the
+/// result is f(s), a function of one real variable, with f(0) the limit limit mode computes. s lies
+/// in [0, `bound`], bound = e^{d_G} rounded up (2^(−2⁶¹) when d_G is below MPFR's range).
+///
+/// The vanishing exponentials with the same exponent form a group (`groups`, the distinct
+/// exponents, largest first): the partial derivatives at 0 with respect to each group separately
+/// (`PartialsAtZeroArithmetic`) prove f′(0) = Σ_g r_g ∂_g f(0) exactly 0 when every ∂_g f(0) is.
+struct VanishingTerms {
+    let threshold: MPRational
+    /// d_G.
+    let largest: MPRational
+    /// The distinct vanishing exponents, largest first; nil when there are more than `groupLimit`.
+    let groups: [MPRational]?
+    /// An upper bound of s = e^{d_G}.
+    let bound: MPFloat
 
-    /// The largest of `exponents` whose exponential vanishes, nil when none does.
-    static func largestVanishing<S: Sequence<MPRational>>(_ exponents: S) -> MPRational? {
+    static let groupLimit = 32
+
+    /// The vanishing terms of `exponents` below `threshold`, nil when none vanishes.
+    init?(_ exponents: [MPRational], below threshold: MPRational, precision: Int) {
+        var distinct: [MPRational] = []
         var largest: MPRational? = nil
-        for q in exponents where vanishes(q) {
-            if let l = largest, (q - l).signum <= 0 { continue }
-            largest = q
+        var tooMany = false
+        for q in exponents where (q - threshold).signum < 0 {
+            if let l = largest {
+                if (q - l).signum > 0 { largest = q }
+            } else {
+                largest = q
+            }
+            if !tooMany && !distinct.contains(q) {
+                distinct.append(q)
+                if distinct.count > Self.groupLimit { tooMany = true }
+            }
         }
-        return largest
+        guard let largest else { return nil }
+        self.threshold = threshold
+        self.largest = largest
+        groups = tooMany ? nil : distinct.sorted { ($0 - $1).signum > 0 }
+        bound = IntervalArithmetic(precision: precision).interval(IntervalArithmetic(precision: precision).exponential(largest)).hi
     }
+
+    /// True when e^q is one of the vanishing terms.
+    func contains(_ q: MPRational) -> Bool { (q - threshold).signum < 0 }
+
+    /// σ ∈ [0, bound].
+    var range: Enclosure { .interval(lo: MPFloat(0.0), hi: bound) }
 }

@@ -311,7 +311,7 @@ extension MPRational {
 struct RowFormula: EnclosureFormula {
     let row: PreparedRow
 
-    var largestVanishingExponent: MPRational? { IntervalArithmetic.largestVanishing(row.gaps.lazy.compactMap { $0 }) }
+    var exponents: [MPRational] { row.gaps.compactMap { $0 } }
 
     func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
         let e = RowEvaluation(row, arithmetic)

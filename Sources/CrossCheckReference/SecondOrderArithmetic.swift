@@ -1,7 +1,7 @@
 import ArbitraryPrecision
 
 /// A quantity of the second-order arithmetic: enclosures of its value u(σ), first derivative
-/// u′(σ) and second derivative u″(σ) with respect to s, each valid for every σ in [0, 2^(−2⁶¹)]
+/// u′(σ) and second derivative u″(σ) with respect to s, each valid for every σ in [0, b]
 /// (see `SecondOrderArithmetic`). The value and first derivative are a `FirstOrder` quantity.
 struct SecondOrder {
     var firstOrder: FirstOrder
@@ -21,10 +21,10 @@ struct SecondOrder {
 ///
 /// The setting is that of `FirstOrderArithmetic`: the vanishing exponentials are εⱼ = s·rⱼ with
 /// s = e^{d_G}, rⱼ = e^{dⱼ − d_G} ∈ (0, 1], every quantity a function u(s) and the result f(s) at the
-/// true s ∈ (0, 2^(−2⁶¹)]. Each quantity carries enclosures of u, u′ and u″ valid for every σ in
-/// [0, 2^(−2⁶¹)], from those of its operands by the rules of derivatives:
+/// true s ∈ (0, b] (b = `VanishingTerms.bound`). Each quantity carries enclosures of u, u′ and u″
+/// valid for every σ in [0, b], from those of its operands by the rules of derivatives:
 ///   constant q (exact rational), non-vanishing e^q:  u′ = u″ = 0 exactly
-///   vanishing εⱼ = σrⱼ:  value [0, 2^(−2⁶¹)],  u′ = rⱼ,  u″ = 0 exactly
+///   vanishing εⱼ = σrⱼ:  value [0, b],  u′ = rⱼ,  u″ = 0 exactly
 ///   (u ± v)″ = u″ ± v″
 ///   (uv)″ = u″v + 2u′v′ + uv″
 ///   q = u/v:  q′ = (u′ − qv′)/v,  q″ = (u″ − 2q′v′ − qv″)/v
@@ -36,14 +36,16 @@ struct SecondOrder {
 /// with sound interval operations, so each result encloses the true u, u′, u″ at every σ. As in the
 /// first-order arithmetic, the operations that can fail are checked on value enclosures over the
 /// whole range, so when the evaluation succeeds f is twice continuously differentiable on
-/// [0, 2^(−2⁶¹)] (indeed analytic there).
+/// [0, b] (indeed analytic there).
 ///
 /// Taylor's theorem with the Lagrange remainder then gives, for the true s,
 ///   f(s) − f(0) = s·f′(0) + (s²/2)·f″(ξ)   for some ξ ∈ (0, s).
-/// When f′(0) is proven exactly 0 (`FirstOrderArithmetic(atZero: true)`, which evaluates the
-/// derivative at the point σ = 0, where every vanishing exponential is exactly 0 and derivatives
-/// of exact inputs stay exact rationals), the sign of f(s) − f(0) is that of f″(ξ): proven when the
-/// enclosure of f″ over the range excludes 0 (and f(s) = f(0) when f″ is exactly 0 there).
+/// When f′(0) is proven exactly 0 (`PartialsAtZeroArithmetic`: every partial derivative at the
+/// point 0, one per group of equal vanishing exponents, is the exact rational 0, so
+/// f′(0) = Σ_g r_g ∂_g f(0) = 0 whatever the transcendental r_g; or, for rows with too many groups,
+/// `FirstOrderArithmetic(atZero: true)` giving an exact 0), the sign of f(s) − f(0) is that of
+/// f″(ξ): proven when the enclosure of f″ over the range excludes 0 (and f(s) = f(0) when f″ is
+/// exactly 0 there).
 ///
 /// The value and first derivative follow `FirstOrderArithmetic`'s rules, by the same operations
 /// (this arithmetic delegates them to it); only u″ is computed here. `atLeastZero`/`atMostZero`
@@ -53,8 +55,8 @@ struct SecondOrderArithmetic: EnclosureArithmetic {
     /// The arithmetic of the value and first derivative (over the range, not at σ = 0).
     let firstOrder: FirstOrderArithmetic
 
-    init(precision: Int, largestVanishingExponent: MPRational) {
-        firstOrder = FirstOrderArithmetic(precision: precision, largestVanishingExponent: largestVanishingExponent)
+    init(precision: Int, vanishing: VanishingTerms) {
+        firstOrder = FirstOrderArithmetic(precision: precision, vanishing: vanishing)
     }
 
     var precision: Int { firstOrder.precision }

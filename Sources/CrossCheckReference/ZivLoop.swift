@@ -16,15 +16,12 @@ protocol Finisher {
     func constant(_ x: Double) -> Value
     /// The format whose rounding is wanted (sets the first working precision).
     var precision: Int { get }
-    /// Like `decide`, for the limit-mode enclosure of a result f(s) perturbed by vanishing terms
-    /// (`limit` encloses f(0)). `perturbation` is the proven sign of f(s) − f(0) — 1, −1, or 0 when
-    /// f(s) = f(0) — or nil when unknown. An exact limit that is itself a rounding boundary
-    /// (including 0, between −0 and +0) is decided by that sign, and only by it.
-    func decideLimit(_ limit: Enclosure, perturbation: Int?) -> Value?
-}
-
-extension Finisher {
-    func decideLimit(_ limit: Enclosure, perturbation: Int?) -> Value? { decide(limit) }
+    /// Like `decide`, in limit mode, for a result f(s) perturbed by vanishing terms: `limit`
+    /// encloses f(0), `perturbed` (nil when it could not be computed) is a proven enclosure of f(s)
+    /// itself, and `sign` is the proven sign of f(s) − f(0) — 1, −1, or 0 when f(s) = f(0) — or nil
+    /// when unknown. An exact limit that is itself a rounding boundary (including 0, between −0 and
+    /// +0) is decided only with a strict sign, on that side of it.
+    func decideLimit(_ limit: Enclosure, perturbed: Enclosure?, sign: Int?, belowMPFRRange: Bool) -> Value?
 }
 
 /// Correct rounding to a format: Ziv's test of `roundCorrectly`.
@@ -33,25 +30,34 @@ struct RoundingFinisher: Finisher {
     var precision: Int { format.precision }
     func decide(_ x: Enclosure) -> Double? { roundCorrectly(x, to: format) }
     func constant(_ x: Double) -> Double { x }
-    func decideLimit(_ limit: Enclosure, perturbation: Int?) -> Double? {
-        if case .exact(let q) = limit, perturbation != 0 {
-            if q.isZero {
-                // f(s) is not 0 (it would have been exact): its sign is the perturbation's.
-                guard let perturbation else { return nil }
-                return perturbation > 0 ? 0.0 : -0.0
-            }
-            // A dyadic limit on a boundary (a midpoint, half the least subnormal, the overflow
-            // threshold): f(s) rounds as the points just beside it on the perturbation's side.
-            let (v, isExact) = q.rounded(precision: 4096)
-            if isExact && v.isRegular {
-                let above = roundJustInside(v, above: true, format), below = roundJustInside(v, above: false, format)
-                if above != below {
-                    guard let perturbation else { return nil }
-                    return perturbation > 0 ? above : below
-                }
+    func decideLimit(_ limit: Enclosure, perturbed: Enclosure?, sign: Int?, belowMPFRRange: Bool) -> Double? {
+        if case .exact(let q) = limit {
+            if sign == 0 { return decide(limit) }  // f(s) = f(0) exactly
+            if let boundary = boundary(q) {
+                // f(s) ≠ q (strict sign) lies in `perturbed` on the sign's side of q: round the part
+                // of `perturbed` on that side, q excluded (`roundCorrectly` rounds an interval's ends
+                // as points just inside it).
+                guard let sign, sign != 0, let perturbed else { return nil }
+                let a = IntervalArithmetic(precision: 64)
+                let (lo, hi) = a.interval(perturbed)
+                let side: Enclosure = sign > 0
+                    ? .interval(lo: boundary, hi: MPFloat.maximum(hi, boundary))
+                    : .interval(lo: MPFloat.compare(lo, boundary) < 0 ? lo : boundary, hi: boundary)
+                return roundCorrectly(side, to: format)
             }
         }
-        return decide(limit)
+        // An irrational limit, or a rational one off the boundaries: f(s) rounds as its enclosure does.
+        guard let perturbed else { return nil }
+        return decide(perturbed)
+    }
+
+    /// q as an MPFloat when it is a rounding boundary of the format — 0 (between −0 and +0), a
+    /// midpoint between neighbours, half the least subnormal, the overflow threshold — else nil.
+    private func boundary(_ q: MPRational) -> MPFloat? {
+        if q.isZero { return MPFloat(0.0) }
+        let (v, isExact) = q.rounded(precision: 4096)
+        guard isExact && v.isRegular else { return nil }
+        return roundJustInside(v, above: true, format) != roundJustInside(v, above: false, format) ? v : nil
     }
 }
 
@@ -72,6 +78,14 @@ struct PrecisionFinisher: Finisher {
         }
     }
     func constant(_ x: Double) -> MPFloat { MPFloat(x) }
+    /// The perturbed enclosure when it is tight enough; failing that, an exact limit when the
+    /// perturbation is below MPFR's range (no MPFR number is nearer f(s) than f(0) then, except
+    /// for a limit of 0, where none is representable at all).
+    func decideLimit(_ limit: Enclosure, perturbed: Enclosure?, sign: Int?, belowMPFRRange: Bool) -> MPFloat? {
+        if limit.exactValue != nil && sign == 0 { return decide(limit) }
+        if let perturbed, let v = decide(perturbed) { return v }
+        return limit.exactValue != nil && belowMPFRRange ? decide(limit) : nil
+    }
 }
 
 /// Ziv's strategy over the outputs of one problem.
@@ -79,20 +93,30 @@ struct PrecisionFinisher: Finisher {
 /// `formula.enclose(arithmetic, pending)` returns a proven enclosure of each pending output at the
 /// arithmetic's working precision. Outputs whose enclosure decides the correct rounding are done;
 /// the rest are evaluated again with twice the precision. Exact results are rationals and round at
-/// once; all others are irrational (see `Enclosure`), so the loop ends. The precision cap only
-/// turns a defect in that argument into an error instead of a hang.
+/// once; all others are irrational (see `Enclosure`), so the loop ends — unless the result sits
+/// nearer a rounding boundary than the precision cap resolves, which happens when a result's limit,
+/// as some exponentials vanish, is itself a boundary (a midpoint, or 0 between −0 and +0) and
+/// those exponentials are far below 2^(−cap) (e^(−1e5), or below MPFR's range).
 ///
-/// Limit mode. An exponential below MPFR's range (e^d, d < −2⁶¹) is enclosed as [0, 2^(−2⁶¹)];
-/// when that interval still leaves a result undecided at the cap, the loop starts again from the
-/// first precision in limit mode, where those exponentials are exactly 0: the enclosure is then
-/// that of the limit f(0) as they vanish, which rounds like the result unless it is exactly a
-/// rounding boundary (a rational limit: a midpoint, 0, …). For such a limit the formula is
-/// evaluated once more in `FirstOrderArithmetic`: a derivative enclosure that excludes 0 proves on
-/// which side of f(0) the result lies (mean value theorem), and the finisher rounds accordingly.
-/// When it contains 0, a first derivative proven exactly 0 at s = 0 hands the side to the second
-/// derivative (`SecondOrderArithmetic`, Taylor's theorem). A limit whose first derivative contains
-/// 0 without being proven 0 at s = 0, or whose second derivative's enclosure contains 0, even at
-/// the cap, stays an error.
+/// Limit mode. Then the loop starts again from the first precision w in limit mode. At each level
+/// the exponentials e^d with d < θ = −w vanish (`VanishingTerms`; e^d < 2^(−1.44w), tiny next to
+/// the resolution of the level), s = e^{d_G} ∈ (0, b] being the largest, and each output is enclosed
+/// three ways:
+/// - its limit f(0), in `IntervalArithmetic(vanishing:)`, where they are exactly 0;
+/// - f(s) itself, as f(0) + [0, b]·D with D the enclosure of f′ over [0, b] from
+///   `FirstOrderArithmetic` (mean value theorem: f(s) − f(0) = s·f′(ξ), 0 < ξ < s);
+/// - for an exact limit, the sign of f(s) − f(0): that of D when D excludes 0 (or exactly 0: f is
+///   constant); else, when f′(0) is proven exactly 0 (`PartialsAtZeroArithmetic`, one partial
+///   derivative per group of equal exponents), that of the second derivative over [0, b]
+///   (`SecondOrderArithmetic`, Taylor's theorem).
+/// The finisher rounds f(s)'s enclosure (`decideLimit`); a limit on a boundary only with a proven
+/// strict sign, on that side. Every decision is proven, whatever the level; a higher level makes
+/// fewer terms vanish (θ falls) with a smaller b and a tighter arithmetic. Limit mode goes up to
+/// 2¹⁷ bits: when two vanishing groups of different sizes interact (f − f(0) ≈ c·ε₁² + c′·ε₂ with
+/// ε₂ ≪ ε₁², or ε₁·ε₂ next to a range term of order ε₁), the side is decided at the level where
+/// the larger one, e^(−1e4) say, no longer vanishes and its effect is resolved (≈ 1.44·|d| bits per
+/// power of it) while the smaller still does. The cap then ends limit mode as an error: a guard,
+/// not a step of the argument.
 func zivRound<F: Finisher, Formula: EnclosureFormula>(
     count: Int,
     finisher: F,
@@ -102,80 +126,101 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
     var results = [F.Value?](repeating: nil, count: count)
     var pending = Array(0..<count)
     var precision = initialPrecision
-    let cap = 1 << 14
+    let cap = 1 << 14, limitCap = 1 << 17
     var limitMode = false
+    var exponents: [MPRational]? = nil
     while !pending.isEmpty {
         if precision > cap && !limitMode {
             limitMode = true
             precision = initialPrecision
+            exponents = formula.exponents
         }
-        guard precision <= cap else {
-            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
+        guard precision <= (limitMode ? limitCap : cap) else {
+            throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits, nor in limit mode within \(limitCap) (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
         }
-        let arithmetic = IntervalArithmetic(precision: precision, limitMode: limitMode)
-        do {
-            let enclosures = try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, pending) }
-            var stillPending: [Int] = []
-            var onBoundary: [(index: Int, limit: Enclosure)] = []
-            for (k, index) in pending.enumerated() {
-                let x = enclosures[k]
-                if !limitMode {
-                    if let rounded = ExponentRange.widest({ finisher.decide(x) }) { results[index] = rounded } else { stillPending.append(index) }
-                } else if let rounded = ExponentRange.widest({ finisher.decideLimit(x, perturbation: nil) }) {
-                    results[index] = rounded
-                } else if x.exactValue != nil {
-                    onBoundary.append((index, x))
-                } else {
-                    stillPending.append(index)
+        let vanishing = limitMode ? VanishingTerms(exponents!, below: MPRational(integer: -precision), precision: precision) : nil
+        if let vanishing {
+            pending = limitLevel(formula, finisher, vanishing, precision: precision, pending: pending, results: &results)
+        } else if !limitMode || precision > cap {
+            // Plain interval arithmetic (in limit mode at a level where nothing vanishes, beyond the
+            // precisions it already failed at).
+            let arithmetic = IntervalArithmetic(precision: precision)
+            if let enclosures = enclose(formula, arithmetic, pending) {
+                var stillPending: [Int] = []
+                for (k, index) in pending.enumerated() {
+                    if let rounded = ExponentRange.widest({ finisher.decide(enclosures[k]) }) { results[index] = rounded } else { stillPending.append(index) }
                 }
+                pending = stillPending
             }
-            if !onBoundary.isEmpty {
-                let signs = perturbationSigns(formula, precision: precision, outputs: onBoundary.map(\.index))
-                for (k, (index, limit)) in onBoundary.enumerated() {
-                    if let rounded = ExponentRange.widest({ finisher.decideLimit(limit, perturbation: signs[k]) }) {
-                        results[index] = rounded
-                    } else {
-                        stillPending.append(index)
-                    }
-                }
-            }
-            pending = stillPending
-        } catch {
-            // A denominator's ball contained zero: retry everything pending at a higher precision.
+            // nil: a denominator's ball contained zero: retry everything pending at a higher precision.
         }
         precision *= 2
     }
     return results.map { $0! }
 }
 
-/// The proven signs of f(s) − f(0) for `outputs`, nil where unknown.
-///
-/// First order (`FirstOrderArithmetic`): the sign of f′ over the vanishing range, when its
-/// enclosure excludes 0 (or is exactly 0: then f is constant). For the outputs it leaves unknown,
-/// second order: when f′(0) is proven exactly 0 (the first-order arithmetic at the point σ = 0) and
+/// One level of limit mode (see `zivRound`): decides what it can of `pending`, returns the rest.
+private func limitLevel<F: Finisher, Formula: EnclosureFormula>(
+    _ formula: Formula, _ finisher: F, _ vanishing: VanishingTerms, precision: Int,
+    pending: [Int], results: inout [F.Value?]
+) -> [Int] {
+    let base = IntervalArithmetic(precision: precision)
+    guard let limits = enclose(formula, IntervalArithmetic(precision: precision, vanishing: vanishing), pending) else { return pending }
+    let first = enclose(formula, FirstOrderArithmetic(precision: precision, vanishing: vanishing), pending)
+    // f(s) ∈ f(0) + [0, b]·D.
+    let perturbed: [Enclosure?] = pending.indices.map { k in
+        guard let d = first?[k].derivative else { return nil }
+        return base.add(limits[k], base.multiply(vanishing.range, d))
+    }
+    var signs = [Int?](repeating: nil, count: pending.count)
+    if let first {
+        for k in pending.indices where limits[k].exactValue != nil { signs[k] = first[k].derivative.provenSign }
+        let unknown = pending.indices.filter { limits[$0].exactValue != nil && signs[$0] == nil }
+        if !unknown.isEmpty {
+            let second = secondOrderSigns(formula, vanishing, precision: precision, outputs: unknown.map { pending[$0] })
+            for (j, k) in unknown.enumerated() { signs[k] = second[j] }
+        }
+    }
+    let belowMPFRRange = (vanishing.largest - IntervalArithmetic.mpfrRangeThreshold).signum < 0
+    var stillPending: [Int] = []
+    for (k, index) in pending.enumerated() {
+        if let rounded = ExponentRange.widest({ finisher.decideLimit(limits[k], perturbed: perturbed[k], sign: signs[k], belowMPFRRange: belowMPFRRange) }) {
+            results[index] = rounded
+        } else {
+            stillPending.append(index)
+        }
+    }
+    return stillPending
+}
+
+/// For `outputs` whose first derivative's enclosure over the range contains 0: when f′(0) is
+/// proven exactly 0 (every partial derivative at 0 an exact 0, `PartialsAtZeroArithmetic`; for more
+/// than `VanishingTerms.groupLimit` groups, the single-direction derivative at 0 an exact 0) and
 /// the enclosure of f″ over the range excludes 0, f(s) − f(0) = (s²/2)·f″(ξ) has the sign of f″
-/// (Taylor's theorem, see `SecondOrderArithmetic`).
-private func perturbationSigns<Formula: EnclosureFormula>(_ formula: Formula, precision: Int, outputs: [Int]) -> [Int?] {
-    guard let largest = formula.largestVanishingExponent else { return outputs.map { _ in nil } }
-    var signs = enclose(formula, FirstOrderArithmetic(precision: precision, largestVanishingExponent: largest), outputs)
-        .map { $0?.derivative.provenSign }
-    let unknown = signs.indices.filter { signs[$0] == nil }
-    guard !unknown.isEmpty else { return signs }
-    let atZero = enclose(formula, FirstOrderArithmetic(precision: precision, largestVanishingExponent: largest, atZero: true),
-                         unknown.map { outputs[$0] })
-    let flat = unknown.indices.filter { atZero[$0]?.derivative.isExactZero ?? false }.map { unknown[$0] }
-    guard !flat.isEmpty else { return signs }
-    let second = enclose(formula, SecondOrderArithmetic(precision: precision, largestVanishingExponent: largest),
-                         flat.map { outputs[$0] })
-    for (k, index) in flat.enumerated() { signs[index] = second[k]?.second.provenSign }
+/// (Taylor's theorem, see `SecondOrderArithmetic`); 0 when f″ is exactly 0 there (then f is
+/// constant on the range). nil where unknown.
+private func secondOrderSigns<Formula: EnclosureFormula>(_ formula: Formula, _ vanishing: VanishingTerms, precision: Int, outputs: [Int]) -> [Int?] {
+    var signs = [Int?](repeating: nil, count: outputs.count)
+    let flat: [Int]
+    if let groups = vanishing.groups {
+        let atZero = enclose(formula, PartialsAtZeroArithmetic(precision: precision, vanishing: vanishing, groups: groups), outputs)
+        flat = outputs.indices.filter { atZero?[$0].isFlat ?? false }
+    } else {
+        let atZero = enclose(formula, FirstOrderArithmetic(precision: precision, vanishing: vanishing, atZero: true), outputs)
+        flat = outputs.indices.filter { atZero?[$0].derivative.isExactZero ?? false }
+    }
+    guard !flat.isEmpty,
+          let second = enclose(formula, SecondOrderArithmetic(precision: precision, vanishing: vanishing), flat.map { outputs[$0] })
+    else { return signs }
+    for (j, k) in flat.enumerated() { signs[k] = second[j].second.provenSign }
     return signs
 }
 
-/// The formula's `outputs` in `arithmetic`, nil for each when the evaluation needs more precision.
-private func enclose<Formula: EnclosureFormula, A: EnclosureArithmetic>(_ formula: Formula, _ arithmetic: A, _ outputs: [Int]) -> [A.Number?] {
+/// The formula's `outputs` in `arithmetic`, nil when the evaluation needs more precision.
+private func enclose<Formula: EnclosureFormula, A: EnclosureArithmetic>(_ formula: Formula, _ arithmetic: A, _ outputs: [Int]) -> [A.Number]? {
     do {
         return try ExponentRange.widest { () throws(NeedsMorePrecision) in try formula.enclose(arithmetic, outputs) }
     } catch {
-        return outputs.map { _ in nil }
+        return nil
     }
 }
