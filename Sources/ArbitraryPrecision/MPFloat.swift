@@ -58,6 +58,10 @@ public struct MPFloat {
     /// How many `mpfr_t` this process holds right now (each is cleared and freed with its last value).
     public static var liveCount: Int { liveMPFRValues.load(ordering: .relaxed) }
 
+    /// Frees the calling thread's MPFR caches (constants such as log 2 and π, exp tables). MPFR
+    /// keeps them per thread; a worker thread calls this before it ends, or they leak.
+    public static func releaseThreadCaches() { mpfr_free_cache() }
+
     /// The largest precision MPFR accepts.
     public static var maximumPrecision: Int { crosscheck_mpfr_prec_max() }
 

@@ -1,6 +1,7 @@
 import CrossCheckCore
 import CrossCheckProperties
 import CrossCheckProtocol
+import CrossCheckReference
 import Foundation
 
 /// Every input of a format, checked against the reference: the one exhaustive sweep that
@@ -118,7 +119,7 @@ public enum ExhaustiveSweep {
         sweeps.map { sweep in
             let blocks = blockCount(format)
             let partials = ParallelWork.Slots<Tally>(count: blocks)
-            _ = ParallelWork.run(count: blocks, threads: threads, makeState: { _ in () }) { _, block in
+            _ = ParallelWork.run(count: blocks, threads: threads, atThreadExit: ReferenceImplementation.releaseThreadResources, makeState: { _ in () }) { _, block in
                 let problems = sweep.inputClass == twoClassRows
                     ? twoClassProblems(sweep.function, format, block: block)
                     : [problem(sweep.function, format, inputClass: sweep.inputClass, block: block)]

@@ -19,9 +19,12 @@ package enum ParallelWork {
     }
 
     /// Runs `body` on every item in 0..<count with `threads` threads (1: on the calling thread)
-    /// and returns the final state of each thread, in thread order.
+    /// and returns the final state of each thread, in thread order. `atThreadExit` runs last on
+    /// each thread this call started (e.g. to free MPFR's per-thread caches, which would otherwise
+    /// outlive the thread).
     package static func run<State: Sendable>(
         count: Int, threads: Int, progress: (any Progress)? = nil,
+        atThreadExit: (@Sendable () -> Void)? = nil,
         makeState: @escaping @Sendable (_ thread: Int) -> State,
         body: @escaping @Sendable (inout State, _ item: Int) -> Void
     ) -> [State] {
@@ -43,7 +46,11 @@ package enum ParallelWork {
             let group = DispatchGroup()
             for t in 0..<threads {
                 group.enter()
-                let thread = Thread { work(t); group.leave() }
+                let thread = Thread {
+                    work(t)
+                    atThreadExit?()
+                    group.leave()
+                }
                 thread.stackSize = 16 << 20
                 thread.start()
             }

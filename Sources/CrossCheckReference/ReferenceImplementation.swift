@@ -34,6 +34,10 @@ public struct ReferenceImplementation: SoftmaxImplementation {
         }
     }
 
+    /// Frees the MPFR caches of the calling thread: call it on a worker thread that used the
+    /// reference, before the thread ends.
+    public static func releaseThreadResources() { MPFloat.releaseThreadCaches() }
+
     /// The exact results to `bits` bits of relative accuracy (each within 2⁻ᵇⁱᵗˢ of its magnitude,
     /// or exact), for library users who want more than a format holds — finite differences, error
     /// analyses. Non-finite results follow the same limit semantics.

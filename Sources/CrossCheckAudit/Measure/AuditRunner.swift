@@ -43,6 +43,7 @@ public struct AuditRunner: Sendable {
         let start = Date()
         let states = ParallelWork.run(
             count: plan.workItemCount, threads: threads, progress: progress,
+            atThreadExit: ReferenceImplementation.releaseThreadResources,
             makeState: { [makeImplementation] _ in Worker(plan: plan, implementation: makeImplementation()) },
             body: { worker, j in worker.process(j) }
         )

@@ -35,6 +35,7 @@ public enum GoldenVectors {
     public static func write(_ plan: AuditPlan, to directory: URL, threads: Int, progress: ProgressReporter? = nil) throws(AuditError) -> (written: Int, skipped: Int) {
         let slots = ParallelWork.Slots<(request: String, vector: String)?>(count: plan.workItemCount)
         _ = ParallelWork.run(count: plan.workItemCount, threads: threads, progress: progress,
+                             atThreadExit: ReferenceImplementation.releaseThreadResources,
                              makeState: { _ in ReferenceImplementation() }) { reference, j in
             let (c, k) = plan.workItem(j)
             let cell = plan.cells[c]
