@@ -1,8 +1,10 @@
 import CMPFR
 
-/// An IEEE 754 binary interchange format, described the way MPFR needs it to emulate the format:
+/// A binary floating-point format, described the way MPFR needs it to emulate the format:
 /// precision p and the exponent range [emin, emax] of MPFR's convention x = m·2ᵉ, ½ ≤ |m| < 1,
-/// with emin lowered by p − 1 so that `mpfr_subnormalize` produces the subnormals.
+/// with emin lowered by p − 1 so that `mpfr_subnormalize` produces the subnormals. IEEE 754's
+/// binary16/32/64, bfloat16 and OCP's float8_e5m2 overflow to ±inf; OCP's float8_e4m3fn has no
+/// infinities (`finiteLimit`).
 public struct IEEEBinaryFormat: Sendable, Hashable {
     /// Bits of significand, the implicit bit included (11, 24, 53).
     public let precision: Int
@@ -10,16 +12,33 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     public let emin: Int
     /// MPFR exponent bound: every finite value is < 2^emax (16 for binary16).
     public let emax: Int
+    /// For a format without infinities, its largest finite magnitude (448 for float8_e4m3fn): a
+    /// result that rounds above it, and an infinite input, is NaN — as ml_dtypes casts it (464, the
+    /// midpoint of 448 and the NaN encoding's 480, ties to 448). Nil for formats that overflow to ±inf.
+    public let finiteLimit: Double?
 
-    public init(precision: Int, emin: Int, emax: Int) {
+    public init(precision: Int, emin: Int, emax: Int, finiteLimit: Double? = nil) {
         self.precision = precision
         self.emin = emin
         self.emax = emax
+        self.finiteLimit = finiteLimit
     }
 
     public static let binary16 = IEEEBinaryFormat(precision: 11, emin: -23, emax: 16)
     public static let binary32 = IEEEBinaryFormat(precision: 24, emin: -148, emax: 128)
     public static let binary64 = IEEEBinaryFormat(precision: 53, emin: -1073, emax: 1024)
+    /// Google Brain's bfloat16: binary32's exponent range, 8 bits of significand.
+    public static let bfloat16 = IEEEBinaryFormat(precision: 8, emin: -132, emax: 128)
+    /// OCP 8-bit E5M2: IEEE-like (subnormals, ±inf, NaN), largest 57344, least subnormal 2⁻¹⁶.
+    public static let float8E5M2 = IEEEBinaryFormat(precision: 3, emin: -15, emax: 16)
+    /// OCP 8-bit E4M3FN: no infinities, largest 448, least subnormal 2⁻⁹; overflow gives NaN.
+    public static let float8E4M3FN = IEEEBinaryFormat(precision: 4, emin: -8, emax: 9, finiteLimit: 448)
+
+    /// `x` (a value rounded by this format's exponent range) after the finite-only rule.
+    private func applyingFiniteLimit(_ x: Double) -> Double {
+        guard let finiteLimit, !x.isNaN, x.magnitude > finiteLimit else { return x }
+        return .nan
+    }
 
     /// Rounds `x` to this format, to nearest with ties to even, with gradual underflow and overflow
     /// to ±inf exactly as IEEE 754 specifies. The result is returned as a Double, which holds every
@@ -29,7 +48,7 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     /// `mpfr_check_range` (overflow/underflow, ties decided by the ternary value) and
     /// `mpfr_subnormalize` (re-rounding to the subnormal grid without double rounding).
     public func round(_ x: MPFloat) -> Double {
-        if !x.isRegular { return x.double() }  // ±0, ±inf, NaN are exact
+        if !x.isRegular { return applyingFiniteLimit(x.double()) }  // ±0, NaN are exact; ±inf too where it exists
         var y = MPFloat(precision: precision)
         return y.withUnsafeMutablePointer { py -> Double in
             x.withUnsafePointer { px in
@@ -38,7 +57,7 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
                     ternary = mpfr_check_range(py, ternary, MPFR_RNDN)
                     ternary = mpfr_subnormalize(py, ternary, MPFR_RNDN)
                 }
-                return mpfr_get_d(py, MPFR_RNDN)  // exact: py is a value of the format
+                return applyingFiniteLimit(mpfr_get_d(py, MPFR_RNDN))  // exact: py is a value of the format
             }
         }
     }
@@ -90,7 +109,7 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
             body = body.dropFirst()
         }
         switch body.lowercased() {
-        case "inf", "infinity": return negative ? -.infinity : .infinity
+        case "inf", "infinity": return applyingFiniteLimit(negative ? -.infinity : .infinity)
         case "nan": return .nan
         default: break
         }
@@ -150,11 +169,11 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
             }
         }
         guard digits > 0, state != 3, state != 4 || exponentDigits > 0, let d = Double(text) else { return nil }
-        switch precision {
-        case 53: return d
-        case 24: return Self.roundedIfSure(d, as: Float.self)
-        case 11: return Self.roundedIfSure(d, as: Float16.self)
-        default: return nil
+        switch self {
+        case .binary64: return d
+        case .binary32: return Self.roundedIfSure(d, as: Float.self)
+        case .binary16: return Self.roundedIfSure(d, as: Float16.self)
+        default: return nil  // bfloat16 and FP8 go through MPFR
         }
     }
 

@@ -1,0 +1,56 @@
+import ArbitraryPrecision
+import Foundation
+import Testing
+
+/// bfloat16 and the OCP 8-bit formats round exactly as the ml_dtypes Python package casts from
+/// float64 (Fixtures/formats/ml_dtypes_casts.jsonl, made by generate_casts.py beside it): every
+/// finite FP8 value (a sample of bfloat16's), the midpoints between neighbours and the doubles just
+/// beside them, values past the largest finite one, below half the least subnormal, ±0, ±inf, NaN.
+@Suite struct MLDtypesCastTests {
+    static let formats: [String: IEEEBinaryFormat] = [
+        "bfloat16": .bfloat16, "float8_e5m2": .float8E5M2, "float8_e4m3fn": .float8E4M3FN,
+    ]
+
+    struct Cast: Decodable {
+        let format: String
+        let x: String
+        let cast: String
+    }
+
+    static let casts: [Cast] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/formats/ml_dtypes_casts.jsonl")
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Cast.self, from: Data($0.utf8)) }
+    }()
+
+    static func sameBits(_ a: Double, _ b: Double) -> Bool { a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern }
+
+    @Test(arguments: ["bfloat16", "float8_e5m2", "float8_e4m3fn"])
+    func roundingMatchesMLDtypes(_ name: String) throws {
+        let format = try #require(Self.formats[name])
+        let cases = Self.casts.filter { $0.format == name }
+        #expect(cases.count > 400, "the fixture has \(cases.count) lines for \(name)")
+        var wrong: [String] = []
+        for c in cases {
+            let x = try #require(Double(c.x)), expected = try #require(Double(c.cast))
+            let rounded = format.round(MPFloat(x, precision: 53))
+            let parsed = try #require(format.parse(c.x))
+            if !Self.sameBits(rounded, expected) || !Self.sameBits(parsed, expected) {
+                wrong.append("\(c.x): ml_dtypes \(c.cast), round \(rounded.description), parse \(parsed.description)")
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) of \(cases.count) differ, e.g. \(wrong.prefix(5))")
+    }
+
+    @Test func e4m3fnHasNoInfinities() throws {
+        let f = IEEEBinaryFormat.float8E4M3FN
+        #expect(f.parse("448") == 448)
+        #expect(f.parse("464") == 448)  // the tie goes to the even 448
+        #expect(try #require(f.parse("465")).isNaN)
+        #expect(try #require(f.parse("inf")).isNaN)
+        #expect(try #require(f.parse("-1e9")).isNaN)
+        #expect(IEEEBinaryFormat.float8E5M2.parse("61440") == .infinity)  // ties to even: the next is 2^16
+        #expect(IEEEBinaryFormat.bfloat16.parse("3.3895313892515355e38") == 3.3895313892515355e38)
+    }
+}
