@@ -46,16 +46,21 @@ public struct CheckRunner: Sendable {
     public var saveCounterexamples: Bool
     /// Hears `property: request line` before each generated or replayed problem is checked.
     public var trace: (@Sendable (String) -> Void)?
+    /// Why the implementation can no longer be checked at all (e.g. an external one known to
+    /// hang), nil while it can. Once it gives a reason, a failing example is reported as it is —
+    /// not shrunk (every evaluation would fail) nor saved — and no further property is run.
+    public var unusable: (@Sendable () -> String?)?
 
     public init(
         reference: any SoftmaxImplementation, seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.allCases,
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
-        trace: (@Sendable (String) -> Void)? = nil
+        trace: (@Sendable (String) -> Void)? = nil, unusable: (@Sendable () -> String?)? = nil
     ) {
         self.reference = reference
         self.trace = trace
+        self.unusable = unusable
         self.seed = seed
         self.examples = examples
         self.formats = formats
@@ -81,6 +86,10 @@ public struct CheckRunner: Sendable {
             return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
         }
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
+            if let reason = unusable?() {
+                return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
+                                       counterexample: p, message: reason, shrinkEvaluations: 0)
+            }
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
             let message = property.holds(small, context).1 ?? why
             if saveCounterexamples, let regressions { try? regressions.save(small, for: property.name) }
@@ -110,7 +119,8 @@ public struct CheckRunner: Sendable {
         return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil, shrinkEvaluations: 0)
     }
 
-    /// Runs every property, in order (stopping after the first failure when asked).
+    /// Runs every property, in order (stopping after the first failure when asked, and when the
+    /// implementation has become `unusable`).
     public func run(
         _ properties: [Property], on implementation: any SoftmaxImplementation,
         stopAtFirstFailure: Bool = false, each: (PropertyOutcome) -> Void = { _ in }
@@ -121,6 +131,7 @@ public struct CheckRunner: Sendable {
             each(outcome)
             outcomes.append(outcome)
             if stopAtFirstFailure && !outcome.passed { break }
+            if !outcome.passed, unusable?() != nil { break }
         }
         return outcomes
     }

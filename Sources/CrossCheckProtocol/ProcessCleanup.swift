@@ -11,8 +11,9 @@ import Darwin
 ///
 /// The library only lists and unlists things here; nothing is installed at load time. A long
 /// command (`check`, `audit`, …) calls `installInterruptHandler()`, after which SIGINT, SIGTERM
-/// and SIGHUP end every listed process group (SIGKILL), remove every listed file and exit with
-/// status 128 + the signal's number. The handler runs on a dispatch queue, not in signal context
+/// and SIGHUP end every listed process group (SIGKILL; init reaps them once we are gone), remove
+/// every listed file and exit with status 128 + the signal's number, at once (buffered output not
+/// yet flushed is lost; the commands flush after each line). The handler runs on a dispatch queue, not in signal context
 /// (the signals are delivered through `DispatchSource.makeSignalSource`), so it may take the lock.
 public enum ProcessCleanup {
     private static let lock = NSLock()
@@ -55,16 +56,23 @@ public enum ProcessCleanup {
     /// listed file; later spawns are ended as soon as they start.
     public static func endAll() {
         lock.withLock {
-            ending = true
-            for pid in groups {
-                kill(-pid, SIGKILL)
+            let ended = killAndRemove()
+            for pid in ended {
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             }
-            groups.removeAll()
-            for path in files { unlink(path) }
-            files.removeAll()
         }
+    }
+
+    /// SIGKILL to every listed group, every listed file removed (the lock held); the groups ended.
+    private static func killAndRemove() -> Set<pid_t> {
+        ending = true
+        let ended = groups
+        for pid in groups { kill(-pid, SIGKILL) }
+        groups.removeAll()
+        for path in files { unlink(path) }
+        files.removeAll()
+        return ended
     }
 
     /// Makes SIGINT, SIGTERM and SIGHUP end the listed children, remove the listed files and exit
@@ -78,8 +86,10 @@ public enum ProcessCleanup {
                 signal(signo, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
                 source.setEventHandler {
-                    endAll()
-                    fflush(nil)
+                    // The lock is kept until the process exits: a thread that sees its child die
+                    // meanwhile blocks on it, and cannot exit first with a status of its own.
+                    lock.lock()
+                    _ = killAndRemove()
                     _exit(128 + signo)
                 }
                 source.resume()

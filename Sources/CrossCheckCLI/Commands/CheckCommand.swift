@@ -19,7 +19,9 @@ public struct CheckCommand: ParsableCommand {
         protocol request line and saved.
 
         Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
-        does not answer at all (nothing is stored then).
+        does not answer at all (nothing is stored then). An --external command that gives no \
+        answer within --timeout is killed with its process group and not started again: that \
+        property fails (its example is not shrunk nor stored) and the rest are not run.
         """
     )
 
@@ -82,6 +84,7 @@ public struct CheckCommand: ParsableCommand {
     }
 
     public func run() throws {
+        ProcessCleanup.installInterruptHandler()
         try runCommand { () throws(AuditError) -> ExitStatus in
             let (name, make) = try implementation.resolve()
             let subject = make()
@@ -95,6 +98,12 @@ public struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// Why `subject` can no longer be checked: an external implementation known to hang.
+    static func unusable(_ subject: any SoftmaxImplementation) -> (@Sendable () -> String?)? {
+        guard let external = subject as? ExternalImplementation else { return nil }
+        return { external.hang?.message }
+    }
+
     func runCatalog(_ subject: any SoftmaxImplementation) -> ExitStatus {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
         let runner = CheckRunner(
@@ -104,7 +113,8 @@ public struct CheckCommand: ParsableCommand {
             maxULPOverride: implementation.maxULP,
             regressions: RegressionStore(directory: URL(fileURLWithPath: regressions)),
             saveCounterexamples: !noSave,
-            trace: verbose ? Self.traceToStandardError : nil
+            trace: verbose ? Self.traceToStandardError : nil,
+            unusable: Self.unusable(subject)
         )
         let properties = property.isEmpty ? Catalog.all : property.compactMap(Catalog.named)
         print("crosscheck check --implementation \(implementation.external.map { "external (\($0))" } ?? subject.name) --seed \(seed) --examples \(examples)")
@@ -114,6 +124,9 @@ public struct CheckCommand: ParsableCommand {
             fflush(nil)
         }
         let failed = outcomes.filter { !$0.passed }.count
+        if outcomes.count < properties.count {
+            print("\(properties.count - outcomes.count) properties not run: the implementation is not started again after a time-out")
+        }
         print("\(outcomes.count - failed) passed, \(failed) failed")
         return failed > 0 ? .failed : .passed
     }
