@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The accepted accuracy of an implementation: per cell, the largest error and the counts of
 /// wrong non-finite results and unanswered problems, with the parameters that produced them.
@@ -91,8 +86,8 @@ public struct Baseline: Sendable, Equatable {
         return baseline
     }
 
-    /// Writes the baseline atomically: to a temporary file in the same directory, flushed to disk,
-    /// then renamed over `url`, so a crash leaves the old file or the new one, never a torn one.
+    /// Writes the baseline with `AtomicFile`: a regular file (or a symlink's target) is replaced
+    /// whole, keeping its mode, so a crash leaves the old file or the new one, never a torn one.
     public func write(to url: URL) throws(AuditError) {
         let text = try! JSONText.render(self)
         try AtomicFile.write(text, to: url)
@@ -123,34 +118,4 @@ extension Baseline: Codable {
 
 extension KeyedDecodingContainer {
     fileprivate func decode<T: Decodable>(_ key: Key) throws -> T { try decode(T.self, forKey: key) }
-}
-
-/// Whole-file writes that never leave a torn file behind.
-public enum AtomicFile {
-    /// Writes `text` to a temporary file beside `url`, fsyncs it, and renames it over `url`.
-    public static func write(_ text: String, to url: URL) throws(AuditError) {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw AuditError(.badInput, "cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 {
-                let why = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary.path)
-                throw AuditError(.badInput, "cannot write \(temporary.path): \(why)")
-            }
-            written += n
-        }
-        fsync(fd)
-        close(fd)
-        guard rename(temporary.path, url.path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw AuditError(.badInput, "cannot replace \(url.path): \(why)")
-        }
-    }
 }
