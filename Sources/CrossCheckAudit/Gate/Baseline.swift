@@ -31,8 +31,8 @@ public struct Baseline: Sendable, Equatable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             cell = AuditCell(function: try c.decode(.function), format: try c.decode(.format), inputClass: try c.decode(.inputClass))
             maxULP = try c.decode(UInt64.self, forKey: .maxULP)
-            wrongNonFinite = try c.decode(Int.self, forKey: .wrongNonFinite)
-            errors = try c.decode(Int.self, forKey: .errors)
+            wrongNonFinite = try c.decodeCount(forKey: .wrongNonFinite)
+            errors = try c.decodeCount(forKey: .errors)
         }
 
         public func encode(to encoder: Encoder) throws {
