@@ -36,10 +36,10 @@ public struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Properties to run (default: the whole catalog).")
     var property: [String] = []
 
-    @Option(name: .long, help: "Seed of the run (default: random, printed).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the run (default: random, printed).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Generated examples per property.")
+    @Option(name: .long, parsing: .unconditional, help: "Generated examples per property.")
     var examples: Int = 100
 
     @Option(name: .long, help: "Directory of stored counterexamples, replayed first and added to.")
@@ -80,7 +80,7 @@ public struct CheckCommand: ParsableCommand {
         for p in property where Catalog.named(p) == nil {
             throw ValidationError("unknown property '\(p)'; expected one of: \(Catalog.all.map(\.name).joined(separator: ", "))")
         }
-        if examples < 0 { throw ValidationError("--examples must be ≥ 0") }
+        if !(0...1_000_000_000).contains(examples) { throw ValidationError("--examples must be in 0...1000000000, got \(examples)") }
     }
 
     public func run() throws {
