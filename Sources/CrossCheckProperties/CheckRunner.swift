@@ -15,14 +15,19 @@ public struct PropertyOutcome: Sendable {
     public let message: String?
     /// Property evaluations spent shrinking.
     public let shrinkEvaluations: Int
+    /// What went wrong besides the property: stored lines that could not be replayed
+    /// (`PATH:LINE: why`), a counterexample that could not be saved.
+    public var warnings: [String] = []
 
     public var passed: Bool { counterexample == nil && message == nil }
 
     /// One line for people: `PASS name (N examples)` or `FAIL name: why — request line`.
+    /// Warnings follow, one `warning:` line each.
     public var summaryLine: String {
-        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" }
+        let notes = warnings.map { "\n     warning: \($0)" }.joined()
+        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" + notes }
         let request = counterexample.map { ProtocolCodec.encodeRequest($0) } ?? "-"
-        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
+        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)" + notes
     }
 }
 
@@ -85,21 +90,28 @@ public struct CheckRunner: Sendable {
         guard !chosen.isEmpty, !formats.isEmpty else {
             return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
         }
+        var warnings: [String] = []
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
             if let reason = unusable?() {
                 return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                       counterexample: p, message: reason, shrinkEvaluations: 0)
+                                       counterexample: p, message: reason, shrinkEvaluations: 0, warnings: warnings)
             }
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
             let message = property.holds(small, context).1 ?? why
-            if saveCounterexamples, let regressions { try? regressions.save(small, for: property.name) }
+            if saveCounterexamples, let regressions {
+                do { try regressions.save(small, for: property.name) } catch {
+                    warnings.append("counterexample not saved to \(regressions.file(property.name).path): \(error.localizedDescription)")
+                }
+            }
             return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                   counterexample: small, message: message, shrinkEvaluations: spent)
+                                   counterexample: small, message: message, shrinkEvaluations: spent, warnings: warnings)
         }
         // Replay stored counterexamples first.
         var replayed = 0
         if let regressions {
-            for p in regressions.problems(for: property.name).problems
+            let stored = regressions.problems(for: property.name)
+            warnings += stored.errors.map { "not replayed: \($0)" }
+            for p in stored.problems
             where chosen.contains(p.function) && formats.contains(p.format) {
                 replayed += 1
                 trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
@@ -116,7 +128,8 @@ public struct CheckRunner: Sendable {
             let (ok, why) = property.holds(p, context)
             if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }
         }
-        return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil, shrinkEvaluations: 0)
+        return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil,
+                               shrinkEvaluations: 0, warnings: warnings)
     }
 
     /// Runs every property, in order (stopping after the first failure when asked, and when the

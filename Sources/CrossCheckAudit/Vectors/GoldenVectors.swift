@@ -124,8 +124,6 @@ public enum GoldenVectors {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw AuditError(.badInput, "cannot read \(what) \(url.path): \(error.localizedDescription)")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        return lines
+        return JSONLines.split(text).map(String.init)
     }
 }
