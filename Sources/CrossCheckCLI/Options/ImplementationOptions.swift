@@ -35,6 +35,7 @@ struct ImplementationOptions: ParsableArguments {
         if let maxULP, !(maxULP >= 0) { throw AuditError(.usage, "--max-ulp must be ≥ 0") }
         if !(timeout > 0 && timeout <= 86_400) { throw AuditError(.usage, "--timeout must be in (0, 86400] seconds, got \(timeout)") }
         if let command = external {
+            ProcessCleanup.installInterruptHandler()  // an interrupt (of eval too) ends its processes
             let (timeout, bound) = (self.timeout, maxULP ?? 1)
             return (name ?? command, { ExternalImplementation(command: command, timeout: timeout, maximumULPError: bound) })
         }
