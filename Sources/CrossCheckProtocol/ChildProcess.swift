@@ -52,8 +52,13 @@ final class ChildProcess {
         shutdown(stdoutEnds[0], Int32(SHUT_WR))
         shutdown(stderrEnds[0], Int32(SHUT_WR))
 
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #else
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
+        #endif
         posix_spawn_file_actions_init(&actions)
         posix_spawnattr_init(&attributes)
         defer {

@@ -53,7 +53,8 @@ public enum ProcessCleanup {
     }
 
     /// Ends every listed process group at once (SIGKILL, reaping the shells) and removes every
-    /// listed file; later spawns are ended as soon as they start.
+    /// listed file; later spawns are ended as soon as they start. For a process about to exit:
+    /// it ends the children of every thread.
     public static func endAll() {
         lock.withLock {
             let ended = killAndRemove()

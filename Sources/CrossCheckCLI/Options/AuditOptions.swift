@@ -25,7 +25,7 @@ struct ProblemSelection: ParsableArguments {
     @Option(name: .customLong("max-classes"), parsing: .unconditional, help: "Longest row generated (default \(AuditParameters.defaultMaxClasses)).")
     var maxClasses: Int?
 
-    @Option(name: .long, help: "Run part i of n (0-based, e.g. 0/4); `crosscheck merge` combines the parts' --json reports.")
+    @Option(name: .long, parsing: .unconditional, help: "Run part i of n (0-based, e.g. 0/4); `crosscheck merge` combines the parts' --json reports.")
     var shard: String?
 
     @Flag(name: .long, help: "Every value of the format as x, for the elementwise functions (Float16: 2^16; Float: 2^32, use --shard).")
