@@ -92,11 +92,14 @@ public struct CheckRunner: Sendable {
         }
         var warnings: [String] = []
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
-            if let reason = unusable?() {
-                return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                       counterexample: p, message: reason, shrinkEvaluations: 0, warnings: warnings)
+            func unshrunk(_ reason: String, spent: Int) -> PropertyOutcome {
+                PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
+                                counterexample: p, message: reason, shrinkEvaluations: spent, warnings: warnings)
             }
+            if let reason = unusable?() { return unshrunk(reason, spent: 0) }
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
+            // Unusable while shrinking (it hung on a candidate): every later candidate "failed".
+            if let reason = unusable?() { return unshrunk("\(why); then, while shrinking: \(reason)", spent: spent) }
             let message = property.holds(small, context).1 ?? why
             if saveCounterexamples, let regressions {
                 do { try regressions.save(small, for: property.name) } catch {

@@ -120,3 +120,41 @@ import Testing
     }
 }
 
+/// An implementation that becomes unusable (as an external one that hung) after some evaluations.
+final class Retiring: SoftmaxImplementation, @unchecked Sendable {
+    let name = "retiring"
+    private let lock = NSLock()
+    private var left: Int
+    init(after evaluations: Int) { left = evaluations }
+    var reason: String? { lock.withLock { left <= 0 ? "hung (not started again)" : nil } }
+    func evaluate(_ problem: Problem) throws -> Answer {
+        try lock.withLock {
+            left -= 1
+            if left < 0 { throw ImplementationError.failed("hung (not started again)") }
+        }
+        return .vector(problem.logits.map { _ in 0 })
+    }
+}
+
+@Suite struct UnusableImplementationTests {
+    @Test(arguments: [1, 4])
+    func aRetiredImplementationIsNeitherShrunkNorSavedAndStopsTheRun(after evaluations: Int) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let subject = Retiring(after: evaluations)
+        let fails = Property(name: "wrong", summary: "fails on rows of 2+", functions: [.softmax], generate: { _, _, format, _ in
+            Problem(function: .softmax, format: format, logits: [1, 2, 3, 4, 5, 6, 7, 8])
+        }) { p, context in
+            _ = try context.implementation.evaluate(p)
+            if p.logits.count > 1 { throw PropertyFailure("wrong") }
+        }
+        let runner = CheckRunner(reference: subject, seed: 1, examples: 3, formats: [.float32],
+                                 regressions: RegressionStore(directory: dir), unusable: { subject.reason })
+        let outcomes = runner.run([fails, fails], on: subject)
+        #expect(outcomes.count == 1, "the run stops")
+        #expect(outcomes[0].message?.contains("hung") == true, "\(outcomes[0].summaryLine)")
+        #expect(outcomes[0].counterexample?.logits.count == 8, "not shrunk")
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "not saved")
+    }
+}
+
