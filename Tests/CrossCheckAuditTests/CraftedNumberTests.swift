@@ -43,6 +43,23 @@ import Testing
         #expect(error?.message.contains(field) == true, "\(error?.message ?? "no error")")
     }
 
+    @Test func craftedParametersAreBadInputNotUsage() throws {
+        var object = try JSONSerialization.jsonObject(with: Data(Self.report.json().utf8)) as! [String: Any]
+        var parameters = object["parameters"] as! [String: Any]
+        parameters["samples"] = Int.max
+        object["parameters"] = parameters
+        let error = auditError { try AuditReport.decode(try JSONSerialization.data(withJSONObject: object), source: "crafted.json") }
+        #expect(error?.kind == .badInput)
+        #expect(error?.message.contains("parameters: --samples must be in 1...1000000000") == true, "\(error?.message ?? "no error")")
+    }
+
+    @Test func aHugeShardCountIsMergedWithoutListingEveryMissingShard() throws {
+        var shard = Self.report
+        shard.parameters.shard = try Shard(index: 0, count: 1 << 40)
+        let error = auditError { try AuditReport.merge([("a.json", shard)]) }
+        #expect(error?.message.contains("and 1099511627767 more are missing") == true, "\(error?.message ?? "no error")")
+    }
+
     @Test func mergesSaturateInsteadOfTrapping() {
         var a = Self.report.cells[0]
         a.samples = .max

@@ -79,6 +79,7 @@ public struct Baseline: Sendable, Equatable {
         let header = try JSONText.decode(SchemaHeader.self, from: data, what: what, kind: .badBaseline)
         try header.require(kind: kind, version: schemaVersion, what: what, errorKind: .badBaseline)
         let baseline = try JSONText.decode(Baseline.self, from: data, what: what, kind: .badBaseline)
+        try baseline.parameters.validate(in: what, kind: .badBaseline)
         var seen = Set<AuditCell>()
         for e in baseline.entries where !seen.insert(e.cell).inserted {
             throw AuditError(.badBaseline, "\(what): the cell \(e.cell) appears twice")

@@ -114,6 +114,12 @@ public struct AuditParameters: Codable, Hashable, Sendable {
         (mode, seed, samples, maxClasses) == (other.mode, other.seed, other.samples, other.maxClasses)
     }
 
+    /// `validate()` for parameters read from a file: the error is of `kind`, prefixed with `what`
+    /// (the options' names in its message are the file's `parameters` fields).
+    public func validate(in what: String, kind: AuditError.Kind) throws(AuditError) {
+        do { try validate() } catch { throw AuditError(kind, "\(what): parameters: \(error.message)") }
+    }
+
     /// Throws a usage error naming what is inconsistent.
     public func validate() throws(AuditError) {
         if functions.isEmpty || formats.isEmpty { throw AuditError(.usage, "the audit selects no function or no format") }

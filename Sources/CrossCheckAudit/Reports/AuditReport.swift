@@ -75,7 +75,9 @@ public struct AuditReport: Sendable, Equatable {
     public static func decode(_ data: Data, source: String) throws(AuditError) -> AuditReport {
         let header = try JSONText.decode(SchemaHeader.self, from: data, what: "report \(source)", kind: .badInput)
         try header.require(kind: kind, version: schemaVersion, what: "report \(source)", errorKind: .badInput)
-        return try JSONText.decode(AuditReport.self, from: data, what: "report \(source)", kind: .badInput)
+        let report = try JSONText.decode(AuditReport.self, from: data, what: "report \(source)", kind: .badInput)
+        try report.parameters.validate(in: "report \(source)", kind: .badInput)
+        return report
     }
 }
 

@@ -78,6 +78,7 @@ public enum GoldenVectors {
         guard answerLines.count == body.count else {
             throw AuditError(.badInput, "answers \(answers.path) has \(answerLines.count) lines but vectors \(vectors.path) has \(body.count) vectors (one answer per line of requests.jsonl, in order)")
         }
+        try parameters.validate(in: "vectors \(vectors.path) (first line)", kind: .badInput)
         let plan = try AuditPlan(parameters)
         let index = Dictionary(plan.cells.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var cells = plan.cells.map { CellStatistics(cell: $0, bound: bound) }
