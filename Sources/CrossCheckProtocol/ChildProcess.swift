@@ -16,7 +16,8 @@ import Darwin
 ///   non-blocking, so no read or write can outlast a deadline.
 /// - stderr is drained by whoever polls (`drainStandardError`), keeping its last
 ///   `standardErrorLimit` bytes in memory: nothing on disk, bounded, and the child never blocks
-///   on a full stderr pipe while it is being waited for.
+///   on a full stderr socket while it is being waited for. (Between requests nobody reads: a child
+///   that writes more than the socket buffer, ~200 KiB, while idle waits for the next request.)
 ///
 /// `terminate` ends the whole group (SIGTERM, a short grace, SIGKILL) and reaps the shell, so
 /// that a command that ignores end of input or SIGTERM leaves neither an orphan nor a zombie.
