@@ -56,6 +56,8 @@ import Glibc
         #expect(text.contains("not run"), "\(text)")
         #expect(Self.processes(containing: marker).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: regressions.path), "no counterexample stored for a hang")
+        let temporary = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
+        #expect(!temporary.contains { $0.hasPrefix("crosscheck-external-\(p.processIdentifier)-") }, "stderr is not kept in files")
     }
 
     @Test func anInterruptedAuditEndsItsChildrenAtOnce() throws {
