@@ -1,4 +1,6 @@
 import ArgumentParser
+import CrossCheckKernels
+import Foundation
 
 /// The `crosscheck` command line: a thin shell over the library; each subcommand is testable.
 public struct CrossCheckCommand: ParsableCommand {
@@ -9,4 +11,12 @@ public struct CrossCheckCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// Runs the command line, after a warning on stderr about a wrong `CROSSCHECK_KERNELS_ISA`.
+    public static func main() {
+        if let problem = KernelISA.environmentProblem {
+            FileHandle.standardError.write(Data("warning: \(problem)\n".utf8))
+        }
+        main(nil)
+    }
 }

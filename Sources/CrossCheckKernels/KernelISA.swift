@@ -1,4 +1,5 @@
 import _CrossCheckKernelsC
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -40,6 +41,16 @@ public enum KernelISA: String, CaseIterable, Sendable {
 
     /// Returns to the automatic choice (or the environment's).
     public static func automatic() { cck_isa_force(-1) }
+
+    /// What is wrong with `CROSSCHECK_KERNELS_ISA`, nil when it is unset or names a level this CPU
+    /// runs. (A wrong value is not an error: the kernels choose automatically, as without it.)
+    public static var environmentProblem: String? {
+        guard let value = ProcessInfo.processInfo.environment["CROSSCHECK_KERNELS_ISA"] else { return nil }
+        guard let isa = KernelISA(rawValue: value) else {
+            return "CROSSCHECK_KERNELS_ISA=\(value) is not one of \(allCases.map(\.rawValue).joined(separator: ", ")); the kernels choose automatically (\(active.rawValue))"
+        }
+        return isa.isSupported ? nil : "CROSSCHECK_KERNELS_ISA=\(value): this CPU cannot run it; the kernels choose automatically (\(active.rawValue))"
+    }
 }
 
 /// Threads for the batch kernels' `threads:` argument.

@@ -15,14 +15,19 @@ public struct PropertyOutcome: Sendable {
     public let message: String?
     /// Property evaluations spent shrinking.
     public let shrinkEvaluations: Int
+    /// What went wrong besides the property: stored lines that could not be replayed
+    /// (`PATH:LINE: why`), a counterexample that could not be saved.
+    public var warnings: [String] = []
 
     public var passed: Bool { counterexample == nil && message == nil }
 
     /// One line for people: `PASS name (N examples)` or `FAIL name: why — request line`.
+    /// Warnings follow, one `warning:` line each.
     public var summaryLine: String {
-        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" }
+        let notes = warnings.map { "\n     warning: \($0)" }.joined()
+        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" + notes }
         let request = counterexample.map { ProtocolCodec.encodeRequest($0) } ?? "-"
-        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
+        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)" + notes
     }
 }
 
@@ -46,16 +51,21 @@ public struct CheckRunner: Sendable {
     public var saveCounterexamples: Bool
     /// Hears `property: request line` before each generated or replayed problem is checked.
     public var trace: (@Sendable (String) -> Void)?
+    /// Why the implementation can no longer be checked at all (e.g. an external one known to
+    /// hang), nil while it can. Once it gives a reason, a failing example is reported as it is —
+    /// not shrunk (every evaluation would fail) nor saved — and no further property is run.
+    public var unusable: (@Sendable () -> String?)?
 
     public init(
         reference: any SoftmaxImplementation, seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.allCases,
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
-        trace: (@Sendable (String) -> Void)? = nil
+        trace: (@Sendable (String) -> Void)? = nil, unusable: (@Sendable () -> String?)? = nil
     ) {
         self.reference = reference
         self.trace = trace
+        self.unusable = unusable
         self.seed = seed
         self.examples = examples
         self.formats = formats
@@ -80,17 +90,31 @@ public struct CheckRunner: Sendable {
         guard !chosen.isEmpty, !formats.isEmpty else {
             return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
         }
+        var warnings: [String] = []
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
+            func unshrunk(_ reason: String, spent: Int) -> PropertyOutcome {
+                PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
+                                counterexample: p, message: reason, shrinkEvaluations: spent, warnings: warnings)
+            }
+            if let reason = unusable?() { return unshrunk(reason, spent: 0) }
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
+            // Unusable while shrinking (it hung on a candidate): every later candidate "failed".
+            if let reason = unusable?() { return unshrunk("\(why); then, while shrinking: \(reason)", spent: spent) }
             let message = property.holds(small, context).1 ?? why
-            if saveCounterexamples, let regressions { try? regressions.save(small, for: property.name) }
+            if saveCounterexamples, let regressions {
+                do { try regressions.save(small, for: property.name) } catch {
+                    warnings.append("counterexample not saved to \(regressions.file(property.name).path): \(error.localizedDescription)")
+                }
+            }
             return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                   counterexample: small, message: message, shrinkEvaluations: spent)
+                                   counterexample: small, message: message, shrinkEvaluations: spent, warnings: warnings)
         }
         // Replay stored counterexamples first.
         var replayed = 0
         if let regressions {
-            for p in regressions.problems(for: property.name).problems
+            let stored = regressions.problems(for: property.name)
+            warnings += stored.errors.map { "not replayed: \($0)" }
+            for p in stored.problems
             where chosen.contains(p.function) && formats.contains(p.format) {
                 replayed += 1
                 trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
@@ -107,10 +131,12 @@ public struct CheckRunner: Sendable {
             let (ok, why) = property.holds(p, context)
             if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }
         }
-        return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil, shrinkEvaluations: 0)
+        return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil,
+                               shrinkEvaluations: 0, warnings: warnings)
     }
 
-    /// Runs every property, in order (stopping after the first failure when asked).
+    /// Runs every property, in order (stopping after the first failure when asked, and when the
+    /// implementation has become `unusable`).
     public func run(
         _ properties: [Property], on implementation: any SoftmaxImplementation,
         stopAtFirstFailure: Bool = false, each: (PropertyOutcome) -> Void = { _ in }
@@ -121,6 +147,7 @@ public struct CheckRunner: Sendable {
             each(outcome)
             outcomes.append(outcome)
             if stopAtFirstFailure && !outcome.passed { break }
+            if !outcome.passed, unusable?() != nil { break }
         }
         return outcomes
     }

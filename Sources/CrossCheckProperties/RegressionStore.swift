@@ -14,13 +14,20 @@ public struct RegressionStore: Sendable {
 
     func file(_ property: String) -> URL { directory.appendingPathComponent("\(property).jsonl") }
 
-    /// The stored problems for `property`; unreadable lines are reported, not fatal.
+    /// The stored problems for `property` (LF or CRLF lines; blank lines skipped). A line that is
+    /// not a valid request, or a file that exists but cannot be read, is an error `PATH:LINE: why`
+    /// in `errors`, not fatal.
     public func problems(for property: String) -> (problems: [Problem], errors: [String]) {
-        guard let text = try? String(contentsOf: file(property), encoding: .utf8) else { return ([], []) }
+        let url = file(property)
+        guard FileManager.default.fileExists(atPath: url.path) else { return ([], []) }
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            return ([], ["\(url.path): cannot be read: \(error.localizedDescription)"])
+        }
         var problems: [Problem] = [], errors: [String] = []
-        for (n, line) in text.split(separator: "\n").enumerated() where !line.allSatisfy(\.isWhitespace) {
+        for (n, line) in JSONLines.split(text).enumerated() where !line.allSatisfy(\.isWhitespace) {
             do { problems.append(try ProtocolCodec.decodeRequest(String(line))) }
-            catch { errors.append("\(file(property).lastPathComponent):\(n + 1): \(error.message)") }
+            catch { errors.append("\(url.path):\(n + 1): \(error.message)") }
         }
         return (problems, errors)
     }
@@ -30,7 +37,7 @@ public struct RegressionStore: Sendable {
         let line = ProtocolCodec.encodeRequest(problem)
         let url = file(property)
         let existing = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-        if existing.split(separator: "\n").contains(where: { $0 == line }) { return }
+        if JSONLines.split(existing).contains(where: { $0 == line }) { return }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var text = existing
         if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }

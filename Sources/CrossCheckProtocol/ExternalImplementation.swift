@@ -9,41 +9,47 @@ import Darwin
 /// An implementation in another process — any language — spoken to over the JSON-lines protocol
 /// on its stdin and stdout.
 ///
-/// The command runs under `/bin/sh -c`. Each `evaluate` writes one request line and waits for one
-/// answer line, at most `timeout` seconds. A crash, a hang (the process is killed at the time-out)
-/// or a malformed answer is an `ImplementationError.failed` for that request — never a hang or crash
-/// of ours — and the next request starts the command afresh; an error answer is
-/// `ImplementationError.declined`. The process's stderr is kept in a temporary file whose tail is
-/// quoted in errors.
+/// The command runs under `/bin/sh -c`, in a process group of its own (`ChildProcess`). Each
+/// `evaluate` writes one request line and waits for one answer line, at most `timeout` seconds
+/// for both. Then:
+/// - a crash, a closed output or a malformed answer is an `ImplementationError.failed` for that
+///   request, and the next request starts the command afresh;
+/// - an error answer is `ImplementationError.declined`;
+/// - a hang (no answer within `timeout`, or a request it does not read) ends the whole process
+///   group (SIGTERM, a short grace, SIGKILL) and retires the implementation: it is known to hang,
+///   so it is not started again, and every later `evaluate` fails at once with the same
+///   `.failed` error (`hang` holds it). One time-out per instance, never one per request.
 ///
-/// Requests go to the child over a socket pair rather than a pipe, so that a child that has exited
-/// gives EPIPE on a send flagged not to raise SIGPIPE: nothing here changes the process's signal
-/// dispositions.
+/// The last 64 KiB of the process's stderr are kept in memory (nothing on disk) and their tail
+/// quoted in errors. Nothing here changes the process's signal dispositions; an interrupted
+/// command ends the live groups through `ProcessCleanup`.
 public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sendable {
     public let name: String
     public let command: String
+    /// Seconds allowed per request (sending it and reading the answer); > 0.
     public let timeout: Double
     private let ulpBound: Double
     private let lock = NSLock()
-    private var process: Process?
-    private var input: Int32 = -1
-    private var output: Int32 = -1
+    private var child: ChildProcess?
     private var buffer: [UInt8] = []
-    private let stderrURL: URL
+    private var retired: ImplementationError?
 
     /// - Parameters:
     ///   - command: the shell command that speaks the protocol.
+    ///   - timeout: seconds allowed per request.
     ///   - maximumULPError: the error the implementation claims (checks hold it to this).
     public init(command: String, timeout: Double = 10, maximumULPError: Double = 1) {
         self.command = command
         self.name = "external"
         self.timeout = timeout
         self.ulpBound = maximumULPError
-        self.stderrURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("crosscheck-external-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).stderr")
     }
 
-    deinit { stop() }
+    deinit { child?.terminate() }
+
+    /// The error of the time-out that retired the implementation (nil while it is not known to
+    /// hang): every later evaluation fails with it at once.
+    public var hang: ImplementationError? { lock.withLock { retired } }
 
     public func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double { ulpBound }
 
@@ -59,21 +65,22 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
         }
     }
 
+    /// Ends the process group now (the next request starts it afresh, unless it is retired).
+    public func stop() {
+        lock.withLock { end() }
+    }
+
     /// Sends one line and returns the answer line.
     private func exchange(_ request: String) throws(ImplementationError) -> String {
-        if process == nil || !(process?.isRunning ?? false) { try start() }
+        if let retired { throw retired }
+        if child == nil || child?.waitStatus != nil || child?.reap(within: 0) != nil {
+            end()
+            child = try ChildProcess(command: command)
+        }
+        let child = child!
+        let deadline = Date().addingTimeInterval(timeout)
         let bytes = Array((request + "\n").utf8)
         var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { send(input, $0.baseAddress, $0.count, Self.noSignal) }
-            if n <= 0 {
-                let why = failure("stopped reading its input")
-                stop()
-                throw why
-            }
-            written += n
-        }
-        let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -82,21 +89,38 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
             }
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 {
-                stop()
-                throw ImplementationError.failed("`\(command)` gave no answer within \(timeout) s (killed)")
+                let what = written < bytes.count ? "did not read its request" : "gave no answer"
+                let error = ImplementationError.failed(
+                    "`\(command)` \(what) within \(timeout) s (its process group was killed; it is not started again)")
+                end()
+                retired = error
+                throw error
             }
-            var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(remaining, 3600) * 1000))
-            if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
-            if n <= 0 {
-                let why = failure("closed its output before answering")
-                stop()
-                throw why
+            var fds = [pollfd(fd: child.output, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: child.standardError, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: written < bytes.count ? child.input : -1, events: Int16(POLLOUT), revents: 0)]
+            let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining, 3600) * 1000) + 1)
+            if ready <= 0 { continue }  // EINTR or time-out: the deadline decides
+            if fds[1].revents != 0 { child.drainStandardError() }
+            if fds[2].revents != 0 {
+                let n = bytes[written...].withUnsafeBytes { send(child.input, $0.baseAddress, $0.count, Self.noSignal) }
+                if n > 0 {
+                    written += n
+                } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                    continue
+                } else {
+                    throw failure("stopped reading its input")
+                }
             }
-            buffer.append(contentsOf: chunk[..<n])
+            if fds[0].revents != 0 {
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                let n = chunk.withUnsafeMutableBytes { read(child.output, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    buffer.append(contentsOf: chunk[..<n])
+                } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                    throw failure("closed its output before answering")
+                }
+            }
         }
     }
 
@@ -107,74 +131,24 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
     private static let noSignal: Int32 = 0
     #endif
 
-    private func start() throws(ImplementationError) {
-        stop()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        // The child's stdin: one end of a socket pair (ours stays close-on-exec, so a later child
-        // cannot inherit it and keep this one from seeing end of input).
-        var ends: [Int32] = [-1, -1]
-        #if canImport(Glibc)
-        let streamType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        #else
-        let streamType = SOCK_STREAM
-        #endif
-        guard socketpair(AF_UNIX, streamType, 0, &ends) == 0 else {
-            throw .failed("cannot start `\(command)`: socketpair failed (errno \(errno))")
-        }
-        #if !canImport(Glibc)
-        var one: Int32 = 1
-        setsockopt(ends[0], SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
-        #endif
-        shutdown(ends[0], Int32(SHUT_RD))
-        let childInput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
-        let stdout = Pipe()
-        p.standardInput = childInput
-        p.standardOutput = stdout
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        p.standardError = try? FileHandle(forWritingTo: stderrURL)
-        do { try p.run() } catch {
-            close(ends[0])
-            try? childInput.close()
-            throw .failed("cannot start `\(command)`: \(error)")
-        }
-        process = p
-        input = ends[0]
-        try? childInput.close()
-        // A close-on-exec copy of the output, for the same reason.
-        output = fcntl(stdout.fileHandleForReading.fileDescriptor, F_DUPFD_CLOEXEC, 0)
-        try? stdout.fileHandleForReading.close()
-        buffer = []
-    }
-
+    /// The error for a child that broke off, with its exit status and stderr tail; ends it.
     private func failure(_ what: String) -> ImplementationError {
         var status = ""
-        if let p = process {
-            p.waitUntilExitOrTimeout(0.5)
-            if !p.isRunning { status = " (exit status \(p.terminationStatus))" }
+        var tail = ""
+        if let child {
+            child.closeInput()
+            child.reap(within: 0.5)
+            status = child.exitDescription.map { " (\($0))" } ?? ""
+            tail = child.standardErrorText()
         }
-        let tail = ((try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "").suffix(300)
-        return .failed("`\(command)` \(what)\(status)" + (tail.isEmpty ? "" : "; stderr: \(tail.trimmingCharacters(in: .whitespacesAndNewlines))"))
+        end()
+        return .failed("`\(command)` \(what)\(status)" + (tail.isEmpty ? "" : "; stderr: \(tail)"))
     }
 
-    private func stop() {
-        if input >= 0 { close(input); input = -1 }
-        if output >= 0 { close(output); output = -1 }
-        if let p = process, p.isRunning {
-            p.terminate()
-            p.waitUntilExitOrTimeout(1)
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        }
-        process = nil
-    }
-}
-
-extension Process {
-    /// Waits for the process to exit, at most `seconds`.
-    func waitUntilExitOrTimeout(_ seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while isRunning && Date() < deadline { usleep(10_000) }
+    /// Ends the child's process group and forgets it.
+    private func end() {
+        child?.terminate()
+        child = nil
+        buffer = []
     }
 }

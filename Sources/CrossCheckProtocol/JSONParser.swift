@@ -6,8 +6,8 @@ import CrossCheckCore
 /// numbers-as-strings; Foundation's `JSONDecoder` through a recursive `Decodable` enum spent ~3 µs
 /// per array element (each `try?` that failed built an error). This reads a row of 1024 logits in
 /// a few microseconds in all. Numbers without a fraction or exponent that fit an `Int` are
-/// `.integer`; every other number is `.number`, correctly rounded (`Double(String)`). Duplicate
-/// keys: the last one wins. Nesting deeper than `maximumDepth` is an error, not a stack overflow.
+/// `.integer`; every other number is `.number`, correctly rounded (`Double(String)`). A key twice
+/// in one object is an error (parsers disagree on which one wins). Nesting deeper than `maximumDepth` is an error, not a stack overflow.
 struct JSONParser {
     static let maximumDepth = 512
 
@@ -75,6 +75,9 @@ struct JSONParser {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("expected a string key") }
             let key = try string()
+            // RFC 8259 leaves duplicate names to the reader; which one wins differs between
+            // parsers, so a strict protocol refuses them.
+            if fields[key] != nil { throw failure("duplicate key \(jsonQuoted(key)) in an object") }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw failure("expected ':' after a key") }
             position += 1

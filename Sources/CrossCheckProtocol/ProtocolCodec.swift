@@ -55,8 +55,10 @@ public enum ProtocolCodec {
         case (.some(let value), .none):
             switch value {
             case .integer(let y): target = .classIndex(y)
-            case .number(let y) where y == y.rounded() && abs(y) < 1e18: target = .classIndex(Int(y))
-            case .number: throw ProblemError("target: expected an integer class index, got a fractional number")
+            case .number(let y) where y != y.rounded():
+                throw ProblemError("target: expected an integer class index, got a fractional number")
+            case .number(let y) where abs(y) < 1e18: target = .classIndex(Int(y))
+            case .number(let y): throw ProblemError("target: class index \(y) is out of range")
             default: throw ProblemError("target: expected an integer class index, got \(value.typeName)")
             }
         case (.none, .some):

@@ -91,5 +91,70 @@ import Testing
         #expect(problems.count == 1)
         #expect(errors.count == 1 && errors[0].contains("limits.jsonl:1"))
     }
+
+    @Test func crlfFilesReplayAndBrokenLinesAndFailedSavesAreReported() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let good = #"{"function":"softmax","format":"float32","logits":["1","2"]}"#
+        try Data("\(good)\r\n{\"function\":\"softmax\",\"format\":\"float32\",\"logits\":[\"3\"]}\r\nbroken\r\n".utf8)
+            .write(to: dir.appendingPathComponent("limits.jsonl"))
+        let store = RegressionStore(directory: dir)
+        let (problems, errors) = store.problems(for: "limits")
+        #expect(problems.count == 2)
+        #expect(errors.count == 1 && errors[0].hasPrefix(dir.appendingPathComponent("limits.jsonl").path + ":3: "), "\(errors)")
+        // The runner reports the broken line, and a save that fails.
+        struct Half: SoftmaxImplementation {
+            let name = "half"
+            func evaluate(_ problem: Problem) throws -> Answer { .vector(problem.logits.map { _ in 0.5 }) }
+        }
+        let failing = Property(name: "never", summary: "fails", functions: [.softmax]) { _, _ in throw PropertyFailure("never holds") }
+        let blocked = RegressionStore(directory: dir.appendingPathComponent("limits.jsonl"))  // a file, not a directory
+        let outcome = CheckRunner(reference: Half(), seed: 1, examples: 1, formats: [.float32], regressions: blocked).run(failing, on: Half())
+        #expect(!outcome.passed)
+        #expect(outcome.warnings.contains { $0.contains("not saved") }, "\(outcome.warnings)")
+        let holding = Property(name: "limits", summary: "holds", functions: [.softmax]) { _, _ in }
+        let replay = CheckRunner(reference: Half(), seed: 1, examples: 1, formats: [.float32], regressions: store).run(holding, on: Half())
+        #expect(replay.replayed == 2)
+        #expect(replay.summaryLine.contains("warning: not replayed: \(dir.path)/limits.jsonl:3"), "\(replay.summaryLine)")
+    }
+}
+
+/// An implementation that becomes unusable (as an external one that hung) after some evaluations.
+final class Retiring: SoftmaxImplementation, @unchecked Sendable {
+    let name = "retiring"
+    private let lock = NSLock()
+    private var left: Int
+    init(after evaluations: Int) { left = evaluations }
+    var reason: String? { lock.withLock { left <= 0 ? "hung (not started again)" : nil } }
+    func evaluate(_ problem: Problem) throws -> Answer {
+        try lock.withLock {
+            left -= 1
+            if left < 0 { throw ImplementationError.failed("hung (not started again)") }
+        }
+        return .vector(problem.logits.map { _ in 0 })
+    }
+}
+
+@Suite struct UnusableImplementationTests {
+    @Test(arguments: [1, 4])
+    func aRetiredImplementationIsNeitherShrunkNorSavedAndStopsTheRun(after evaluations: Int) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let subject = Retiring(after: evaluations)
+        let fails = Property(name: "wrong", summary: "fails on rows of 2+", functions: [.softmax], generate: { _, _, format, _ in
+            Problem(function: .softmax, format: format, logits: [1, 2, 3, 4, 5, 6, 7, 8])
+        }) { p, context in
+            _ = try context.implementation.evaluate(p)
+            if p.logits.count > 1 { throw PropertyFailure("wrong") }
+        }
+        let runner = CheckRunner(reference: subject, seed: 1, examples: 3, formats: [.float32],
+                                 regressions: RegressionStore(directory: dir), unusable: { subject.reason })
+        let outcomes = runner.run([fails, fails], on: subject)
+        #expect(outcomes.count == 1, "the run stops")
+        #expect(outcomes[0].message?.contains("hung") == true, "\(outcomes[0].summaryLine)")
+        #expect(outcomes[0].counterexample?.logits.count == 8, "not shrunk")
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "not saved")
+    }
 }
 

@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The accepted accuracy of an implementation: per cell, the largest error and the counts of
 /// wrong non-finite results and unanswered problems, with the parameters that produced them.
@@ -36,8 +31,8 @@ public struct Baseline: Sendable, Equatable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             cell = AuditCell(function: try c.decode(.function), format: try c.decode(.format), inputClass: try c.decode(.inputClass))
             maxULP = try c.decode(UInt64.self, forKey: .maxULP)
-            wrongNonFinite = try c.decode(Int.self, forKey: .wrongNonFinite)
-            errors = try c.decode(Int.self, forKey: .errors)
+            wrongNonFinite = try c.decodeCount(forKey: .wrongNonFinite)
+            errors = try c.decodeCount(forKey: .errors)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -84,6 +79,7 @@ public struct Baseline: Sendable, Equatable {
         let header = try JSONText.decode(SchemaHeader.self, from: data, what: what, kind: .badBaseline)
         try header.require(kind: kind, version: schemaVersion, what: what, errorKind: .badBaseline)
         let baseline = try JSONText.decode(Baseline.self, from: data, what: what, kind: .badBaseline)
+        try baseline.parameters.validate(in: what, kind: .badBaseline)
         var seen = Set<AuditCell>()
         for e in baseline.entries where !seen.insert(e.cell).inserted {
             throw AuditError(.badBaseline, "\(what): the cell \(e.cell) appears twice")
@@ -91,8 +87,8 @@ public struct Baseline: Sendable, Equatable {
         return baseline
     }
 
-    /// Writes the baseline atomically: to a temporary file in the same directory, flushed to disk,
-    /// then renamed over `url`, so a crash leaves the old file or the new one, never a torn one.
+    /// Writes the baseline with `AtomicFile`: a regular file (or a symlink's target) is replaced
+    /// whole, keeping its mode, so a crash leaves the old file or the new one, never a torn one.
     public func write(to url: URL) throws(AuditError) {
         let text = try! JSONText.render(self)
         try AtomicFile.write(text, to: url)
@@ -123,34 +119,4 @@ extension Baseline: Codable {
 
 extension KeyedDecodingContainer {
     fileprivate func decode<T: Decodable>(_ key: Key) throws -> T { try decode(T.self, forKey: key) }
-}
-
-/// Whole-file writes that never leave a torn file behind.
-public enum AtomicFile {
-    /// Writes `text` to a temporary file beside `url`, fsyncs it, and renames it over `url`.
-    public static func write(_ text: String, to url: URL) throws(AuditError) {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw AuditError(.badInput, "cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 {
-                let why = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary.path)
-                throw AuditError(.badInput, "cannot write \(temporary.path): \(why)")
-            }
-            written += n
-        }
-        fsync(fd)
-        close(fd)
-        guard rename(temporary.path, url.path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw AuditError(.badInput, "cannot replace \(url.path): \(why)")
-        }
-    }
 }

@@ -12,8 +12,12 @@ public struct Shard: Codable, Hashable, Sendable, CustomStringConvertible {
     public let index: Int
     public let count: Int
 
+    /// The largest shard count: 2⁴⁰ (far more machines than anyone has; sample indices stay small).
+    public static let maximumCount = 1 << 40
+
     public init(index: Int, count: Int) throws(AuditError) {
         guard count >= 1 else { throw AuditError(.usage, "--shard: the shard count must be at least 1, got \(count)") }
+        guard count <= Self.maximumCount else { throw AuditError(.usage, "--shard: the shard count must be at most 2^40, got \(count)") }
         guard (0..<count).contains(index) else {
             throw AuditError(.usage, "--shard: the shard index must be in 0..<\(count) (shards are numbered from 0), got \(index)")
         }
@@ -60,9 +64,11 @@ public enum AuditMode: String, Codable, Hashable, Sendable {
 public struct AuditParameters: Codable, Hashable, Sendable {
     public var mode: AuditMode
     public var seed: UInt64
-    /// Samples per cell (`sampled`); ignored by `exhaustive`, whose cells have 2ᵇⁱᵗˢ/256 blocks.
+    /// Samples per cell (`sampled`: 1...`maximumSamples`); ignored by `exhaustive`, whose cells
+    /// have 2ᵇⁱᵗˢ/256 blocks.
     public var samples: Int
-    /// The longest row generated (the `long` class draws 1,024…`maxClasses` logits).
+    /// The longest row generated (the `long` class draws 1,024…`maxClasses` logits;
+    /// 1...`maximumMaxClasses`).
     public var maxClasses: Int
     public var functions: [SoftmaxFunction]
     public var formats: [FloatFormat]
@@ -75,6 +81,10 @@ public struct AuditParameters: Codable, Hashable, Sendable {
     public static let defaultSamples = 32
     public static let defaultMaxClasses = 2048
     public static let defaultSeed: UInt64 = 1
+    /// The most samples per cell: 10⁹ (a week of the reference on one core already).
+    public static let maximumSamples = 1_000_000_000
+    /// The longest row: 2²⁴ logits (the reference keeps each at high precision).
+    public static let maximumMaxClasses = 1 << 24
 
     public init(
         mode: AuditMode = .sampled, seed: UInt64 = defaultSeed, samples: Int = defaultSamples,
@@ -104,13 +114,23 @@ public struct AuditParameters: Codable, Hashable, Sendable {
         (mode, seed, samples, maxClasses) == (other.mode, other.seed, other.samples, other.maxClasses)
     }
 
+    /// `validate()` for parameters read from a file: the error is of `kind`, prefixed with `what`
+    /// (the options' names in its message are the file's `parameters` fields).
+    public func validate(in what: String, kind: AuditError.Kind) throws(AuditError) {
+        do { try validate() } catch { throw AuditError(kind, "\(what): parameters: \(error.message)") }
+    }
+
     /// Throws a usage error naming what is inconsistent.
     public func validate() throws(AuditError) {
         if functions.isEmpty || formats.isEmpty { throw AuditError(.usage, "the audit selects no function or no format") }
         switch mode {
         case .sampled:
-            guard samples >= 1 else { throw AuditError(.usage, "--samples must be at least 1, got \(samples)") }
-            guard maxClasses >= 1 else { throw AuditError(.usage, "--max-classes must be at least 1, got \(maxClasses)") }
+            guard (1...Self.maximumSamples).contains(samples) else {
+                throw AuditError(.usage, "--samples must be in 1...1000000000, got \(samples)")
+            }
+            guard (1...Self.maximumMaxClasses).contains(maxClasses) else {
+                throw AuditError(.usage, "--max-classes must be in 1...16777216 (2^24), got \(maxClasses)")
+            }
             if classes.isEmpty { throw AuditError(.usage, "the audit selects no input class") }
             for c in classes where RowKind(rawValue: c) == nil {
                 throw AuditError(.usage, "unknown input class '\(c)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -200,14 +200,15 @@ public struct CellStatistics: Sendable, Equatable {
     /// same function × format; examples are compared by error, then by sample index, keeping
     /// this side's on a complete tie.
     mutating func absorb(_ other: CellStatistics) {
-        samples += other.samples
-        outputs += other.outputs
-        wrongNonFinite += other.wrongNonFinite
-        errors += other.errors
-        inconclusive += other.inconclusive
+        // Saturating: counts read from files are capped (2⁵⁰), but a merge of many may not be.
+        samples = Self.add(samples, other.samples)
+        outputs = Self.add(outputs, other.outputs)
+        wrongNonFinite = Self.add(wrongNonFinite, other.wrongNonFinite)
+        errors = Self.add(errors, other.errors)
+        inconclusive = Self.add(inconclusive, other.inconclusive)
         maxULP = max(maxULP, other.maxULP)
-        sumULP += other.sumULP
-        histogram.merge(other.histogram, uniquingKeysWith: +)
+        sumULP = Self.add(sumULP, other.sumULP)
+        histogram.merge(other.histogram, uniquingKeysWith: Self.add)
         if let w = other.worst {
             if let mine = worst {
                 let (a, b) = (w.ulp ?? 0, mine.ulp ?? 0)
@@ -221,6 +222,12 @@ public struct CellStatistics: Sendable, Equatable {
         if !other.points.isEmpty { points = (points + other.points).sorted { $0.sample < $1.sample } }
         implementationSeconds += other.implementationSeconds
         referenceSeconds += other.referenceSeconds
+    }
+
+    /// a + b, or the largest value when that overflows.
+    private static func add<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     private static func earlier(_ a: Example?, _ b: Example?) -> Example? {

@@ -75,7 +75,9 @@ public struct AuditReport: Sendable, Equatable {
     public static func decode(_ data: Data, source: String) throws(AuditError) -> AuditReport {
         let header = try JSONText.decode(SchemaHeader.self, from: data, what: "report \(source)", kind: .badInput)
         try header.require(kind: kind, version: schemaVersion, what: "report \(source)", errorKind: .badInput)
-        return try JSONText.decode(AuditReport.self, from: data, what: "report \(source)", kind: .badInput)
+        let report = try JSONText.decode(AuditReport.self, from: data, what: "report \(source)", kind: .badInput)
+        try report.parameters.validate(in: "report \(source)", kind: .badInput)
+        return report
     }
 }
 
@@ -113,7 +115,7 @@ extension AuditReport: Codable {
         implementation = try c.decode(String.self, forKey: .implementation)
         parameters = try c.decode(AuditParameters.self, forKey: .parameters)
         cells = try c.decode([CellStatistics].self, forKey: .cells)
-        elapsedSeconds = try c.decodeIfPresent(Double.self, forKey: .elapsedSeconds)
+        elapsedSeconds = c.contains(.elapsedSeconds) ? try c.decodeNonNegative(forKey: .elapsedSeconds) : nil
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -148,35 +150,40 @@ extension CellStatistics: Codable {
         let cell = AuditCell(function: try c.decode(SoftmaxFunction.self, forKey: .function),
                              format: try c.decode(FloatFormat.self, forKey: .format),
                              inputClass: try c.decode(String.self, forKey: .inputClass))
-        self.init(cell: cell, bound: try c.decode(Double.self, forKey: .bound))
-        samples = try c.decode(Int.self, forKey: .samples)
-        outputs = try c.decode(Int.self, forKey: .outputs)
-        wrongNonFinite = try c.decode(Int.self, forKey: .wrongNonFinite)
-        errors = try c.decode(Int.self, forKey: .errors)
-        inconclusive = try c.decode(Int.self, forKey: .inconclusive)
+        self.init(cell: cell, bound: try c.decodeNonNegative(forKey: .bound))
+        samples = try c.decodeCount(forKey: .samples)
+        outputs = try c.decodeCount(forKey: .outputs)
+        wrongNonFinite = try c.decodeCount(forKey: .wrongNonFinite)
+        errors = try c.decodeCount(forKey: .errors)
+        inconclusive = try c.decodeCount(forKey: .inconclusive)
         maxULP = try c.decode(UInt64.self, forKey: .maxULP)
-        let sum = try c.decode(String.self, forKey: .sumULP)
-        guard let exact = UInt128(sum) else {
-            throw DecodingError.dataCorruptedError(forKey: .sumULP, in: c, debugDescription: "sum_ulp: \"\(sum)\" is not a whole number")
-        }
-        sumULP = exact
         for pair in try c.decode([[UInt64]].self, forKey: .histogram) {
             guard pair.count == 2 else {
                 throw DecodingError.dataCorruptedError(forKey: .histogram, in: c, debugDescription: "histogram entries are [ulp, count]")
             }
-            histogram[pair[0], default: 0] += Int(pair[1])
+            guard Self.bucket(pair[0]) == pair[0], pair[0] <= maxULP, histogram[pair[0]] == nil else {
+                throw DecodingError.dataCorruptedError(forKey: .histogram, in: c, debugDescription: "\(pair[0]) ulp is not a bucket (each once, at most max_ulp)")
+            }
+            histogram[pair[0]] = try c.checkedCount(pair[1], forKey: .histogram)
         }
+        let sum = try c.decode(String.self, forKey: .sumULP)
+        // Each finite error is at most max_ulp: a larger sum is corrupt (and could overflow a merge).
+        guard let exact = UInt128(sum), exact <= UInt128(maxULP) * UInt128(finiteOutputs) else {
+            throw DecodingError.dataCorruptedError(forKey: .sumULP, in: c, debugDescription: "\"\(sum)\" is not a whole number in 0...max_ulp × the histogram's count")
+        }
+        sumULP = exact
         worst = try c.decodeIfPresent(Example.self, forKey: .worst)
         firstWrongNonFinite = try c.decodeIfPresent(Example.self, forKey: .firstWrongNonFinite)
         firstError = try c.decodeIfPresent(Example.self, forKey: .firstError)
         for p in try c.decodeIfPresent([[Double]].self, forKey: .points) ?? [] {
-            guard p.count == 5 else {
-                throw DecodingError.dataCorruptedError(forKey: .points, in: c, debugDescription: "points are [sample, length, spread, ulp, wrong_non_finite]")
+            let whole = { (x: Double) in x >= 0 && x <= CheckedDecoding.maximumIndex && x == x.rounded() }
+            guard p.count == 5, whole(p[0]), whole(p[1]), p[2].isFinite, p[3].isFinite, p[3] >= 0, p[4] == 0 || p[4] == 1 else {
+                throw DecodingError.dataCorruptedError(forKey: .points, in: c, debugDescription: "points are [sample, length, spread, ulp, wrong_non_finite]: sample and length whole numbers in 0...2^53, spread and ulp finite, the last 0 or 1; got \(p)")
             }
             points.append(PlotPoint(sample: Int(p[0]), length: Int(p[1]), spread: p[2], ulp: p[3], wrongNonFinite: p[4] != 0))
         }
-        implementationSeconds = try c.decodeIfPresent(Double.self, forKey: .implementationSeconds) ?? 0
-        referenceSeconds = try c.decodeIfPresent(Double.self, forKey: .referenceSeconds) ?? 0
+        implementationSeconds = c.contains(.implementationSeconds) ? try c.decodeNonNegative(forKey: .implementationSeconds) : 0
+        referenceSeconds = c.contains(.referenceSeconds) ? try c.decodeNonNegative(forKey: .referenceSeconds) : 0
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -25,6 +25,10 @@ public enum JSONText {
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String, kind: AuditError.Kind) throws(AuditError) -> T {
         do {
             return try JSONDecoder().decode(type, from: data)
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            // A value of the right type but out of range (ours), or a number that fits no Swift type.
+            let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            throw AuditError(kind, "\(what): field \"\(path(context.codingPath))\": \(oneLine(detail))")
         } catch let DecodingError.dataCorrupted(context) {
             let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
             throw AuditError(kind, "\(what): not valid JSON (\(oneLine(detail)))")

@@ -34,13 +34,16 @@ extension AuditReport {
             seen[shard.index] = source
         }
         let n = count!
-        let missing = (0..<n).filter { seen[$0] == nil }
-        if !missing.isEmpty && !allowPartial {
-            throw AuditError(.badInput, "merge: shards \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) are missing (or pass --allow-partial)")
+        let missingCount = n - seen.count
+        if missingCount > 0 && !allowPartial {
+            // The first few only: a shard count may be up to 2^40.
+            let shown = Array((0..<n).lazy.filter { seen[$0] == nil }.prefix(8).map { "\($0)/\(n)" })
+            let more = missingCount > shown.count ? " and \(missingCount - shown.count) more" : ""
+            throw AuditError(.badInput, "merge: shards \(shown.joined(separator: ", "))\(more) are missing (or pass --allow-partial)")
         }
         let ordered = reports.map(\.report).sorted { $0.parameters.shard!.index < $1.parameters.shard!.index }
         var merged = ordered[0]
-        merged.parameters.shard = missing.isEmpty ? nil : (ordered.count == 1 ? ordered[0].parameters.shard : nil)
+        merged.parameters.shard = missingCount == 0 ? nil : (ordered.count == 1 ? ordered[0].parameters.shard : nil)
         for r in ordered.dropFirst() {
             for i in merged.cells.indices {
                 guard merged.cells[i].bound == r.cells[i].bound else {

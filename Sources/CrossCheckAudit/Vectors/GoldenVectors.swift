@@ -79,6 +79,7 @@ public enum GoldenVectors {
         guard answerLines.count == body.count else {
             throw AuditError(.badInput, "answers \(answers.path) has \(answerLines.count) lines but vectors \(vectors.path) has \(body.count) vectors (one answer per line of requests.jsonl, in order)")
         }
+        try parameters.validate(in: "vectors \(vectors.path) (first line)", kind: .badInput)
         let plan = try AuditPlan(parameters)
         let index = Dictionary(plan.cells.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var cells = plan.cells.map { CellStatistics(cell: $0, bound: bound) }
@@ -125,8 +126,6 @@ public enum GoldenVectors {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw AuditError(.badInput, "cannot read \(what) \(url.path): \(error.localizedDescription)")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        return lines
+        return JSONLines.split(text).map(String.init)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrossCheckAudit
+import CrossCheckProtocol
 import Foundation
 
 /// `crosscheck audit`: measures an implementation's errors against the correctly rounded
@@ -38,6 +39,7 @@ public struct AuditCommand: ParsableCommand {
     /// Runs the audit the options describe (`defaults`: a baseline's parameters and implementation).
     static func audit(_ implementation: ImplementationOptions, _ selection: ProblemSelection,
                       defaults: (parameters: AuditParameters, implementation: String)? = nil) throws(AuditError) -> AuditReport {
+        ProcessCleanup.installInterruptHandler()  // an interrupt ends the external's processes too
         let parameters = try selection.parameters(defaults: defaults?.parameters)
         let plan = try AuditPlan(parameters)
         let (name, make) = try implementation.resolve(defaultName: defaults?.implementation)

@@ -39,22 +39,22 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Formats.")
     var format: [FloatFormat] = FloatFormat.allCases
 
-    @Option(name: .long, help: "Rows of the batch (with --classes).")
+    @Option(name: .long, parsing: .unconditional, help: "Rows of the batch (with --classes).")
     var rows: Int?
 
-    @Option(name: .long, help: "Classes per row (with --rows).")
+    @Option(name: .long, parsing: .unconditional, help: "Classes per row (with --rows).")
     var classes: Int?
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (0 = all active processors).")
     var threads: [Int] = [1]
 
-    @Option(name: .long, help: "Timed samples per measurement (the median is reported).")
+    @Option(name: .long, parsing: .unconditional, help: "Timed samples per measurement (the median is reported).")
     var repeats: Int = 7
 
-    @Option(name: .customLong("sample-seconds"), help: "Minimum duration of one timed sample.")
+    @Option(name: .customLong("sample-seconds"), parsing: .unconditional, help: "Minimum duration of one timed sample.")
     var sampleSeconds: Double = 0.05
 
-    @Option(name: .long, help: "Temperature of the row functions.")
+    @Option(name: .long, parsing: .unconditional, help: "Temperature of the row functions.")
     var temperature: Double = 1
 
     @Option(name: .long, help: "Force a kernel path (default: the best this CPU runs).")
@@ -75,7 +75,11 @@ public struct BenchCommand: ParsableCommand {
             }
         }
         if threads.contains(where: { $0 < 0 }) { throw ValidationError("--threads must be ≥ 0") }
-        if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
+        if threads.contains(where: { $0 > 4096 }) { throw ValidationError("--threads must be ≤ 4096") }
+        if !(1...1_000_000).contains(repeats) { throw ValidationError("--repeats must be in 1...1000000, got \(repeats)") }
+        if !(sampleSeconds.isFinite && sampleSeconds > 0 && sampleSeconds <= 3600) {
+            throw ValidationError("--sample-seconds must be a number in (0, 3600], got \(sampleSeconds)")
+        }
         if let isa {
             if !isa.isSupported { throw ValidationError("this CPU cannot run the \(isa.rawValue) kernels") }
         }

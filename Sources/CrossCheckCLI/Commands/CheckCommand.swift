@@ -19,7 +19,9 @@ public struct CheckCommand: ParsableCommand {
         protocol request line and saved.
 
         Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
-        does not answer at all (nothing is stored then).
+        does not answer at all (nothing is stored then). An --external command that gives no \
+        answer within --timeout is killed with its process group and not started again: that \
+        property fails (its example is not shrunk nor stored) and the rest are not run.
         """
     )
 
@@ -34,10 +36,10 @@ public struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Properties to run (default: the whole catalog).")
     var property: [String] = []
 
-    @Option(name: .long, help: "Seed of the run (default: random, printed).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the run (default: random, printed).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Generated examples per property.")
+    @Option(name: .long, parsing: .unconditional, help: "Generated examples per property.")
     var examples: Int = 100
 
     @Option(name: .long, help: "Directory of stored counterexamples, replayed first and added to.")
@@ -78,10 +80,11 @@ public struct CheckCommand: ParsableCommand {
         for p in property where Catalog.named(p) == nil {
             throw ValidationError("unknown property '\(p)'; expected one of: \(Catalog.all.map(\.name).joined(separator: ", "))")
         }
-        if examples < 0 { throw ValidationError("--examples must be ≥ 0") }
+        if !(0...1_000_000_000).contains(examples) { throw ValidationError("--examples must be in 0...1000000000, got \(examples)") }
     }
 
     public func run() throws {
+        ProcessCleanup.installInterruptHandler()
         try runCommand { () throws(AuditError) -> ExitStatus in
             let subject = try implementation.resolve().make()
             if let external = implementation.external {
@@ -93,6 +96,12 @@ public struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// Why `subject` can no longer be checked: an external implementation known to hang.
+    static func unusable(_ subject: any SoftmaxImplementation) -> (@Sendable () -> String?)? {
+        guard let external = subject as? ExternalImplementation else { return nil }
+        return { external.hang?.message }
+    }
+
     func runCatalog(_ subject: any SoftmaxImplementation) -> ExitStatus {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
         let runner = CheckRunner(
@@ -102,7 +111,8 @@ public struct CheckCommand: ParsableCommand {
             maxULPOverride: implementation.maxULP,
             regressions: RegressionStore(directory: URL(fileURLWithPath: regressions)),
             saveCounterexamples: !noSave,
-            trace: verbose ? Self.traceToStandardError : nil
+            trace: verbose ? Self.traceToStandardError : nil,
+            unusable: Self.unusable(subject)
         )
         let properties = property.isEmpty ? Catalog.all : property.compactMap(Catalog.named)
         print("crosscheck check --implementation \(implementation.external.map { "external (\($0))" } ?? subject.name) --seed \(seed) --examples \(examples)")
@@ -112,6 +122,9 @@ public struct CheckCommand: ParsableCommand {
             fflush(nil)
         }
         let failed = outcomes.filter { !$0.passed }.count
+        if outcomes.count < properties.count {
+            print("\(properties.count - outcomes.count) properties not run: the implementation is not started again after a time-out")
+        }
         print("\(outcomes.count - failed) passed, \(failed) failed")
         return failed > 0 ? .failed : .passed
     }

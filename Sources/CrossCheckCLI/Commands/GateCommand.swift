@@ -25,7 +25,7 @@ public struct GateCommand: ParsableCommand {
     @Option(name: .long, help: "Gate this JSON report (from `audit --json` or `merge --json`) instead of running the audit.")
     var report: String?
 
-    @Option(name: .long, help: "Ulps by which a largest error may exceed the baseline's.")
+    @Option(name: .long, parsing: .unconditional, help: "Ulps by which a largest error may exceed the baseline's.")
     var tolerance: Double = 0
 
     @Flag(name: .customLong("update-baseline"), help: "Rewrite the baseline (atomically) with this audit's results.")

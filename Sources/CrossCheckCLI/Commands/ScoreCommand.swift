@@ -23,7 +23,7 @@ public struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "The name reports give the implementation.")
     var name: String = "offline"
 
-    @Option(name: .customLong("max-ulp"), help: "The error bound, in ulps, the implementation is held to.")
+    @Option(name: .customLong("max-ulp"), parsing: .unconditional, help: "The error bound, in ulps, the implementation is held to.")
     var maxULP: Double = 1
 
     @OptionGroup var outputs: ReportOutputs

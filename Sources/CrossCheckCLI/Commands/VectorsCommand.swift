@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrossCheckAudit
+import CrossCheckProtocol
 import Foundation
 
 /// `crosscheck vectors`: writes an audit's problems with their correctly rounded answers, for
@@ -26,6 +27,7 @@ public struct VectorsCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        ProcessCleanup.installInterruptHandler()  // an interrupt leaves no temporary file
         try runCommand { () throws(AuditError) -> ExitStatus in
             let plan = try AuditPlan(selection.parameters())
             let directory = URL(fileURLWithPath: out)

@@ -16,22 +16,22 @@ struct ProblemSelection: ParsableArguments {
     @Option(name: .customLong("class"), parsing: .upToNextOption, help: "Input classes (default: all).")
     var inputClass: [RowKind] = []
 
-    @Option(name: .long, help: "Samples per function × format × class (default \(AuditParameters.defaultSamples); the time scales with it).")
+    @Option(name: .long, parsing: .unconditional, help: "Samples per function × format × class (default \(AuditParameters.defaultSamples); the time scales with it).")
     var samples: Int?
 
-    @Option(name: .long, help: "Seed: the same seed gives the same problems and the same report (default \(AuditParameters.defaultSeed)).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed: the same seed gives the same problems and the same report (default \(AuditParameters.defaultSeed)).")
     var seed: UInt64?
 
-    @Option(name: .customLong("max-classes"), help: "Longest row generated (default \(AuditParameters.defaultMaxClasses)).")
+    @Option(name: .customLong("max-classes"), parsing: .unconditional, help: "Longest row generated (default \(AuditParameters.defaultMaxClasses)).")
     var maxClasses: Int?
 
-    @Option(name: .long, help: "Run part i of n (0-based, e.g. 0/4); `crosscheck merge` combines the parts' --json reports.")
+    @Option(name: .long, parsing: .unconditional, help: "Run part i of n (0-based, e.g. 0/4); `crosscheck merge` combines the parts' --json reports.")
     var shard: String?
 
     @Flag(name: .long, help: "Every value of the format as x, for the elementwise functions (Float16: 2^16; Float: 2^32, use --shard).")
     var exhaustive = false
 
-    @Option(name: .long, help: "Threads (default: every core). The report does not depend on it.")
+    @Option(name: .long, parsing: .unconditional, help: "Threads (default: every core). The report does not depend on it.")
     var threads: Int?
 
     @Flag(name: .long, help: "No progress on stderr.")
@@ -54,6 +54,7 @@ struct ProblemSelection: ParsableArguments {
         )
         if mode == .exhaustive && !inputClass.isEmpty { throw AuditError(.usage, "--class does not apply to --exhaustive audits") }
         if let shard { p.shard = try Shard(parsing: shard) }
+        if let threads, !(1...4096).contains(threads) { throw AuditError(.usage, "--threads must be in 1...4096, got \(threads)") }
         try p.validate()
         return p
     }

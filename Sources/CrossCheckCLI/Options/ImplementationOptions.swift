@@ -18,10 +18,10 @@ struct ImplementationOptions: ParsableArguments {
     @Option(name: .long, help: "The name reports give the implementation (default: its name, or the external command).")
     var name: String?
 
-    @Option(name: .customLong("max-ulp"), help: "The error bound, in ulps, to hold it to (default: what it claims; 1 for --external).")
+    @Option(name: .customLong("max-ulp"), parsing: .unconditional, help: "The error bound, in ulps, to hold it to (default: what it claims; 1 for --external).")
     var maxULP: Double?
 
-    @Option(name: .long, help: "Seconds an external implementation may take per answer.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds an external implementation may take per answer.")
     var timeout: Double = ImplementationOptions.defaultTimeout
 
     init() {}
@@ -33,8 +33,9 @@ struct ImplementationOptions: ParsableArguments {
     func resolve(defaultName: String? = nil) throws(AuditError) -> (name: String, make: @Sendable () -> any SoftmaxImplementation) {
         if implementation != nil && external != nil { throw AuditError(.usage, "give --implementation or --external, not both") }
         if let maxULP, !(maxULP >= 0) { throw AuditError(.usage, "--max-ulp must be ≥ 0") }
-        if !(timeout > 0 && timeout.isFinite) { throw AuditError(.usage, "--timeout must be finite and > 0") }
+        if !(timeout > 0 && timeout <= 86_400) { throw AuditError(.usage, "--timeout must be in (0, 86400] seconds, got \(timeout)") }
         if let command = external {
+            ProcessCleanup.installInterruptHandler()  // an interrupt (of eval too) ends its processes
             let (timeout, bound) = (self.timeout, maxULP ?? 1)
             return (name ?? command, { ExternalImplementation(command: command, timeout: timeout, maximumULPError: bound) })
         }
