@@ -3,54 +3,101 @@
 logsumexp is jax.nn.logsumexp, softmax/log_softmax/sigmoid are jax.nn's; CE is −log_softmax[y]
 (what optax.softmax_cross_entropy_with_integer_labels computes) or −Σ tᵢ·log_softmax; BCE is
 optax's sigmoid_binary_cross_entropy, −(t·log_sigmoid(x) + (1 − t)·log_sigmoid(−x)). Every
-gradient is jax.grad of the loss with respect to the logits. Runs eagerly on CPU with 64-bit
-types enabled; XLA may compute float16 operations in float32 inside a fused kernel.
+gradient is jax.grad of the loss with respect to the logits. Each function runs under jax.jit, as
+training code runs it, on CPU with 64-bit types enabled; XLA may compute float16 operations in
+float32 inside a fused kernel.
+
+Row lengths are bucketed. JAX compiles for every new shape, and an audit brings rows of every
+length from 1 to 2,048 (a check up to 32,768): run eagerly, every operation of every request was
+compiled afresh for its length (a default audit was estimated at 50-60 minutes, hours on a busy
+machine). A row of n values is now padded to the next power of two and each function is compiled
+once per dtype, padded length and kind of target (at most 16 lengths):
+- logits are padded with −inf: their exponentials are exactly 0, so the max, Σ exp (LSE, softmax,
+  log_softmax) and the gradients through them are those of the row; vector results are sliced back
+  to the row's n values;
+- the sums over a target vector (CE with soft targets, MSE) see the padded places as −0.0, the
+  identity of floating-point addition (never 0·(−inf) = NaN, and −0 + −0 stays −0); padded targets
+  are 0, a class index is taken with jnp.take (no compile per index value);
+- elementwise inputs and targets are padded with 0 and the results sliced back (each element is
+  computed alone).
+What padding can still change is the order in which XLA adds a row's terms (its vectorised reduction
+depends on the length), i.e. the rounding of Σ, not what is summed.
 """
 import jax
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
 import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
 
 DTYPES = {"float16": jnp.float16, "float32": jnp.float32, "float64": jnp.float64}
 
 
+def bucket(n):
+    """The padded length of a row of n values: the next power of two."""
+    return 1 << max(0, n - 1).bit_length()
+
+
 class Backend:
     name = "jax"
-    # Eager JAX compiles every operation for every new shape and keeps it; audits bring many
-    # shapes, so the caches are cleared now and then to keep memory bounded (results unchanged).
-    CLEAR_EVERY = 2000
 
     def __init__(self):
-        self.count = 0
+        self.compiled = {}
+
+    def jitted(self, function, *key):
+        """jax.jit of the function, one per (function, dtype, padded length, target kind)."""
+        key = (function,) + key
+        f = self.compiled.get(key)
+        if f is None:
+            f = self.compiled[key] = jax.jit(ELEMENTWISE[function] if function in ELEMENTWISE else ROW[function])
+        return f
 
     def evaluate(self, function, fmt, logits, temperature, target):
-        self.count += 1
-        if self.count % self.CLEAR_EVERY == 0:
-            jax.clear_caches()
         dt = DTYPES[fmt]
-        z = jnp.asarray(logits, dtype=dt)
-        if function in ELEMENTWISE:
-            t = jnp.asarray(target, dtype=dt) if target is not None else None
-            result = ELEMENTWISE[function](z, t)
-        else:
-            T = jnp.asarray(temperature, dtype=dt)
+        n = len(logits)
+        size = bucket(n)
+        elementwise = function in ELEMENTWISE
+        z = np.full(size, 0 if elementwise else -np.inf, dtype=dt)
+        z[:n] = logits
+        if elementwise:
             t = None
             if target is not None:
-                t = jax.nn.one_hot(target, len(logits), dtype=dt) if isinstance(target, int) else jnp.asarray(target, dtype=dt)
-            result = ROW[function](z, T, t, target)
-        return [float(v) for v in jnp.ravel(result).astype(dt).tolist()] if jnp.ndim(result) else float(result.astype(dt))
+                t = np.zeros(size, dtype=dt)
+                t[:n] = target
+            result = self.jitted(function, fmt, size, t is not None)(z, t)
+        else:
+            T = np.asarray(temperature, dtype=dt)
+            mask = np.arange(size) < n
+            t = y = None
+            if target is not None:
+                t = np.zeros(size, dtype=dt)
+                if isinstance(target, int):
+                    t[target] = 1  # what jax.nn.one_hot(y, n) gives
+                    y = np.asarray(target, dtype=np.int32)
+                else:
+                    t[:n] = target
+            kind = None if t is None else ("index" if y is not None else "vector")
+            result = self.jitted(function, fmt, size, kind)(z, T, t, y, mask)
+        result = np.asarray(result).astype(dt)
+        if result.ndim:
+            return [float(v) for v in result[:n]]
+        return float(result)
 
 
-def cross_entropy(z, T, t, target):
+def masked_sum(v, mask):
+    """Σ over the row's places; padded places add −0.0, which changes no sum."""
+    return jnp.sum(jnp.where(mask, v, jnp.asarray(-0.0, dtype=v.dtype)))
+
+
+def cross_entropy(z, T, t, y, mask):
     ls = jax.nn.log_softmax(z / T)
-    if isinstance(target, int):
-        return -ls[target]
-    return -jnp.sum(t * ls)
+    if y is not None:
+        return -jnp.take(ls, y)
+    return -masked_sum(t * ls, mask)
 
 
-def mse_softmax(z, T, t, target):
-    return jnp.sum((jax.nn.softmax(z / T) - t) ** 2)
+def mse_softmax(z, T, t, y, mask):
+    return masked_sum((jax.nn.softmax(z / T) - t) ** 2, mask)
 
 
 def bce(x, t):
@@ -62,13 +109,13 @@ def mse_sigmoid(x, t):
 
 
 ROW = {
-    "logsumexp": lambda z, T, t, y: jax.nn.logsumexp(z / T),
-    "softmax": lambda z, T, t, y: jax.nn.softmax(z / T),
-    "log_softmax": lambda z, T, t, y: jax.nn.log_softmax(z / T),
+    "logsumexp": lambda z, T, t, y, m: jax.nn.logsumexp(z / T),
+    "softmax": lambda z, T, t, y, m: jax.nn.softmax(z / T),
+    "log_softmax": lambda z, T, t, y, m: jax.nn.log_softmax(z / T),
     "cross_entropy": cross_entropy,
-    "cross_entropy_grad": lambda z, T, t, y: jax.grad(cross_entropy)(z, T, t, y),
+    "cross_entropy_grad": lambda z, T, t, y, m: jax.grad(cross_entropy)(z, T, t, y, m),
     "mse_softmax": mse_softmax,
-    "mse_softmax_grad": lambda z, T, t, y: jax.grad(mse_softmax)(z, T, t, y),
+    "mse_softmax_grad": lambda z, T, t, y, m: jax.grad(mse_softmax)(z, T, t, y, m),
 }
 
 ELEMENTWISE = {
