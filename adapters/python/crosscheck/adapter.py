@@ -1,6 +1,6 @@
 """Speak CrossCheck's JSON-lines protocol with a Python framework's softmax family.
 
-    python -m crosscheck.adapter BACKEND                        # numpy, scipy, jax or torch
+    python -m crosscheck.adapter BACKEND                        # numpy, scipy, jax, jax-jit or torch
     python3 adapters/python/crosscheck_adapter.py BACKEND       # the same, from a clone
 
 Reads one request per line on stdin and writes one answer line per request on stdout, flushed
@@ -30,6 +30,7 @@ BACKENDS = {
     "numpy": ("crosscheck.backends.numpy_backend", "NumPy", "pip install numpy"),
     "scipy": ("crosscheck.backends.scipy_backend", "SciPy", "pip install scipy"),
     "jax": ("crosscheck.backends.jax_backend", "JAX", "pip install jax jaxlib"),
+    "jax-jit": ("crosscheck.backends.jax_backend:JitBackend", "JAX", "pip install jax jaxlib"),
     "torch": ("crosscheck.backends.torch_backend", "PyTorch", "pip install torch (CPU wheels: --index-url https://download.pytorch.org/whl/cpu)"),
 }
 
@@ -43,8 +44,9 @@ def import_backend(name):
     if name not in BACKENDS:
         raise ValueError("unknown backend %r; expected one of: %s" % (name, ", ".join(BACKENDS)))
     module, framework, install = BACKENDS[name]
+    module, _, cls = module.partition(":")
     try:
-        return importlib.import_module(module).Backend()
+        return getattr(importlib.import_module(module), cls or "Backend")()
     except ImportError as error:
         raise BackendUnavailable("the %s backend needs %s, which is not installed here (%s). Install it with: %s"
                                  % (name, framework, error, install)) from error

@@ -3,15 +3,19 @@
 logsumexp is jax.nn.logsumexp, softmax/log_softmax/sigmoid are jax.nn's; CE is −log_softmax[y]
 (what optax.softmax_cross_entropy_with_integer_labels computes) or −Σ tᵢ·log_softmax; BCE is
 optax's sigmoid_binary_cross_entropy, −(t·log_sigmoid(x) + (1 − t)·log_sigmoid(−x)). Every
-gradient is jax.grad of the loss with respect to the logits. Each function runs under jax.jit, as
-training code runs it, on CPU with 64-bit types enabled; XLA may compute float16 operations in
-float32 inside a fused kernel.
+gradient is jax.grad of the loss with respect to the logits. On CPU with 64-bit types enabled.
+
+Two backends: `jax` runs every operation eagerly (op by op, as before); `jax-jit` runs each function
+under jax.jit, as training code usually does. They do not always agree: XLA rewrites and fuses a
+jitted function (e.g. it may compute float16 in float32 inside a fused kernel, or form z/T − max
+differently), so jit can overflow to inf or NaN where the eager operations do not — on 540 audit
+requests, 19 answers differed in their NaN/inf pattern and 62 more in value.
 
 Row lengths are bucketed. JAX compiles for every new shape, and an audit brings rows of every
-length from 1 to 2,048 (a check up to 32,768): run eagerly, every operation of every request was
-compiled afresh for its length (a default audit was estimated at 50-60 minutes, hours on a busy
-machine). A row of n values is now padded to the next power of two and each function is compiled
-once per dtype, padded length and kind of target (at most 16 lengths):
+length from 1 to 2,048 (a check up to 32,768): eager JAX compiled every operation of nearly every
+request afresh for its length. A row of n values is now padded to the next power of two, so each
+operation (eager) or function (jit) is compiled once per dtype, padded length and kind of target
+(at most 16 lengths):
 - logits are padded with −inf: their exponentials are exactly 0, so the max, Σ exp (LSE, softmax,
   log_softmax) and the gradients through them are those of the row; vector results are sliced back
   to the row's n values;
@@ -39,18 +43,24 @@ def bucket(n):
 
 
 class Backend:
+    """Eager JAX (`jax`): each operation dispatched on its own, compiled once per padded shape."""
+
     name = "jax"
+    jit = False
 
     def __init__(self):
         self.compiled = {}
 
     def jitted(self, function, *key):
-        """jax.jit of the function, one per (function, dtype, padded length, target kind)."""
+        """The function (jax.jit of it for `jax-jit`, one per function, dtype, padded length and target kind)."""
+        f = ELEMENTWISE[function] if function in ELEMENTWISE else ROW[function]
+        if not self.jit:
+            return f
         key = (function,) + key
-        f = self.compiled.get(key)
-        if f is None:
-            f = self.compiled[key] = jax.jit(ELEMENTWISE[function] if function in ELEMENTWISE else ROW[function])
-        return f
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compiled[key] = jax.jit(f)
+        return compiled
 
     def evaluate(self, function, fmt, logits, temperature, target):
         dt = DTYPES[fmt]
@@ -59,11 +69,15 @@ class Backend:
         elementwise = function in ELEMENTWISE
         z = np.full(size, 0 if elementwise else -np.inf, dtype=dt)
         z[:n] = logits
+        if not self.jit:
+            z = jnp.asarray(z)
         if elementwise:
             t = None
             if target is not None:
                 t = np.zeros(size, dtype=dt)
                 t[:n] = target
+            if t is not None and not self.jit:
+                t = jnp.asarray(t)
             result = self.jitted(function, fmt, size, t is not None)(z, t)
         else:
             T = np.asarray(temperature, dtype=dt)
@@ -77,11 +91,22 @@ class Backend:
                 else:
                     t[:n] = target
             kind = None if t is None else ("index" if y is not None else "vector")
+            if not self.jit:
+                T, mask = jnp.asarray(T), jnp.asarray(mask)
+                t = None if t is None else jnp.asarray(t)
+                y = None if y is None else jnp.asarray(y)
             result = self.jitted(function, fmt, size, kind)(z, T, t, y, mask)
         result = np.asarray(result).astype(dt)
         if result.ndim:
             return [float(v) for v in result[:n]]
         return float(result)
+
+
+class JitBackend(Backend):
+    """Jitted JAX (`jax-jit`): each function compiled whole by XLA, once per padded shape."""
+
+    name = "jax-jit"
+    jit = True
 
 
 def masked_sum(v, mask):
