@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Python package's tests, as CI runs them: a fresh venv with ./adapters/python, pytest and NumPy
+# (no JAX, no PyTorch: their tests are skipped), CROSSCHECK_BIN pointing at the release build (built
+# here when absent), then pytest. Exits with pytest's status; its summary line is the last line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+bin="$root/.build/release/crosscheck"
+if [ ! -x "$bin" ]; then
+  swift build -c release --product crosscheck
+fi
+venv="$(mktemp -d "${TMPDIR:-/tmp}/crosscheck-python-tests.XXXXXX")"
+trap 'rm -rf "$venv" "$root/adapters/python/build" "$root"/adapters/python/*.egg-info' EXIT
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./adapters/python pytest numpy
+export CROSSCHECK_BIN="$bin"
+# The installed package is tested (the venv's pytest script does not put the source tree on sys.path).
+cd "$venv"
+"$venv/bin/pytest" -p no:cacheprovider -q -rs "$root/adapters/python/tests"
