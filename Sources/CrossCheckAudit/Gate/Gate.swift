@@ -78,7 +78,10 @@ public struct GateResult: Sendable {
         for f in regressions {
             out += "REGRESSION \(f.cell): \(f.message)\n"
             if let e = f.example {
-                out += "  \(MarkdownReport.explain(e))\n  \(e.request)\n"
+                out += "  \(MarkdownReport.explain(e))\n  \(MarkdownReport.cut(e.request))\n"
+                if let shrunk = e.shrunk {
+                    out += "  shrunk: \(MarkdownReport.explain(shrunk))\n  \(MarkdownReport.cut(shrunk.request))\n"
+                }
             }
         }
         for f in improvements { out += "improved   \(f.cell): \(f.message)\n" }
