@@ -15,14 +15,52 @@ public struct PropertyOutcome: Sendable {
     public let message: String?
     /// Property evaluations spent shrinking.
     public let shrinkEvaluations: Int
+    /// What became of the counterexample: saved to a file, already stored, not saved, or the
+    /// reason saving it failed (nil when the property passed).
+    public var storage: CounterexampleStorage?
+
+    public init(property: String, examples: Int, replayed: Int, counterexample: Problem?, message: String?,
+                shrinkEvaluations: Int, storage: CounterexampleStorage? = nil) {
+        self.property = property
+        self.examples = examples
+        self.replayed = replayed
+        self.counterexample = counterexample
+        self.message = message
+        self.shrinkEvaluations = shrinkEvaluations
+        self.storage = storage
+    }
 
     public var passed: Bool { counterexample == nil && message == nil }
 
-    /// One line for people: `PASS name (N examples)` or `FAIL name: why — request line`.
+    /// For people: `PASS name (N examples)`, or `FAIL name: why`, the counterexample as a request
+    /// line, and where it was saved.
     public var summaryLine: String {
         if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" }
         let request = counterexample.map { ProtocolCodec.encodeRequest($0) } ?? "-"
-        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
+        var text = "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
+        if let storage { text += "\n     \(storage)" }
+        return text
+    }
+}
+
+/// What became of a failing property's counterexample.
+public enum CounterexampleStorage: Sendable, Equatable, CustomStringConvertible {
+    /// Added to this file of the regression store.
+    case saved(path: String)
+    /// The file already had it (a stored counterexample that still fails).
+    case alreadyStored(path: String)
+    /// Not saved: no store, or saving turned off.
+    case notSaved
+    /// Saving failed, for this reason.
+    case failed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .saved(let path): "saved to \(path)"
+        case .alreadyStored(let path): "already stored in \(path)"
+        case .notSaved: "not saved (no regression store)"
+        case .failed(let path, let reason): "could not be saved to \(path): \(reason)"
+        }
     }
 }
 
@@ -83,15 +121,19 @@ public struct CheckRunner: Sendable {
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
             let message = property.holds(small, context).1 ?? why
-            if saveCounterexamples, let regressions { try? regressions.save(small, for: property.name) }
             return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                   counterexample: small, message: message, shrinkEvaluations: spent)
+                                   counterexample: small, message: message, shrinkEvaluations: spent,
+                                   storage: store(small, for: property.name))
         }
-        // Replay stored counterexamples first.
+        // Replay stored counterexamples first; a store that cannot be read fails the property.
         var replayed = 0
         if let regressions {
-            for p in regressions.problems(for: property.name).problems
-            where chosen.contains(p.function) && formats.contains(p.format) {
+            let stored: [Problem]
+            do { stored = try regressions.problems(for: property.name) } catch {
+                return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil,
+                                       message: "cannot replay the stored counterexamples: \(error)", shrinkEvaluations: 0)
+            }
+            for p in stored where chosen.contains(p.function) && formats.contains(p.format) {
                 replayed += 1
                 trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
                 let (ok, why) = property.holds(p, context)
@@ -108,6 +150,17 @@ public struct CheckRunner: Sendable {
             if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }
         }
         return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil, shrinkEvaluations: 0)
+    }
+
+    /// Saves a counterexample when the run keeps them, and says what became of it.
+    func store(_ problem: Problem, for property: String) -> CounterexampleStorage {
+        guard saveCounterexamples, let regressions else { return .notSaved }
+        let path = regressions.path(for: property)
+        do {
+            return try regressions.save(problem, for: property) ? .saved(path: path) : .alreadyStored(path: path)
+        } catch {
+            return .failed(path: path, reason: "\(error)")
+        }
     }
 
     /// Runs every property, in order (stopping after the first failure when asked).

@@ -76,20 +76,24 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = RegressionStore(directory: dir)
         let p = Problem(function: .crossEntropyGrad, format: .float16, logits: [0, 1], target: .classIndex(0))
-        try store.save(p, for: "accuracy")
-        try store.save(p, for: "accuracy")
-        #expect(store.problems(for: "accuracy").problems == [p])
+        #expect(try store.save(p, for: "accuracy"))
+        #expect(try !store.save(p, for: "accuracy"))
+        #expect(try store.problems(for: "accuracy") == [p])
+        #expect(try store.problems(for: "never-failed").isEmpty)
     }
 
-    @Test func unreadableLinesAreReportedNotFatal() throws {
+    @Test func anUnreadableLineIsAnErrorNamingIt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try Data("not json\n{\"function\":\"softmax\",\"format\":\"float32\",\"logits\":[\"1\"]}\n".utf8)
+        try Data("{\"function\":\"softmax\",\"format\":\"float32\",\"logits\":[\"1\"]}\nnot json\n".utf8)
             .write(to: dir.appendingPathComponent("limits.jsonl"))
-        let (problems, errors) = RegressionStore(directory: dir).problems(for: "limits")
-        #expect(problems.count == 1)
-        #expect(errors.count == 1 && errors[0].contains("limits.jsonl:1"))
+        #expect(throws: RegressionStoreError.self) { try RegressionStore(directory: dir).problems(for: "limits") }
+        do { _ = try RegressionStore(directory: dir).problems(for: "limits") } catch {
+            #expect(error.path.hasSuffix("limits.jsonl:2"), "\(error)")
+        }
+        // A store that is a file, not a directory.
+        let file = dir.appendingPathComponent("limits.jsonl")
+        #expect(throws: RegressionStoreError.self) { try RegressionStore(directory: file).validate() }
     }
 }
-
