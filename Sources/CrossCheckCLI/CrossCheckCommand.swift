@@ -1,10 +1,12 @@
 import ArgumentParser
+import CrossCheckCore
 
 /// The `crosscheck` command line: a thin shell over the library; each subcommand is testable.
 public struct CrossCheckCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "crosscheck",
         abstract: "Make the softmax family numerically trustworthy: reference, fast paths, checks.",
+        version: CrossCheckVersion.current,
         subcommands: [EvalCommand.self, CheckCommand.self, AuditCommand.self, GateCommand.self, MergeCommand.self, VectorsCommand.self, ScoreCommand.self, CompareCommand.self, BenchCommand.self]
     )
 
