@@ -52,7 +52,7 @@ public struct AuditRunner: Sendable {
             for i in cells.indices { cells[i].merge(state.statistics[i]) }
         }
         for i in cells.indices { cells[i].normalize() }
-        WorstInputShrinking.apply(to: &cells, threads: threads, make: makeImplementation)
+        WorstInputShrinking.apply(to: &cells, parameters: plan.parameters, threads: threads, make: makeImplementation)
         return AuditReport(implementation: name, parameters: plan.parameters, cells: cells,
                            elapsedSeconds: Date().timeIntervalSince(start))
     }

@@ -21,11 +21,15 @@ public struct ShrunkInput: Codable, Hashable, Sendable {
 /// Deterministic: the shrink depends only on the worst input, the implementation and the bound, so
 /// reports stay the same whatever the number of threads or shards (each shard shrinks its own
 /// worst inputs; the merged report keeps the one of the overall worst). Bounded: at most
-/// `budget` evaluations per cell, each an implementation and a reference evaluation, so audits
-/// stay fast.
+/// `budget(for:)` evaluations per cell, each an implementation and a reference evaluation of an
+/// input no longer than the worst, so audits stay fast.
 struct WorstInputShrinking: Sendable {
-    /// Most property evaluations per cell.
-    static let budget = 40
+    /// Evaluations one cell's shrink may spend: as many as the cell's samples, from 8 to 40
+    /// (exhaustive audits: 40), so shrinking at most about doubles the time of a failing cell.
+    /// A function of the parameters alone, so every shard spends the same.
+    static func budget(for parameters: AuditParameters) -> Int {
+        parameters.mode == .exhaustive ? 40 : min(40, max(8, parameters.samples))
+    }
 
     /// Each cell index whose worst input should be shrunk.
     static func cellsToShrink(_ cells: [CellStatistics]) -> [Int] {
@@ -33,6 +37,7 @@ struct WorstInputShrinking: Sendable {
     }
 
     let implementation: any SoftmaxImplementation
+    let budget: Int
     let reference = ReferenceImplementation()
 
     /// The largest finite error of the implementation on `problem`: the output, its error and the
@@ -53,7 +58,7 @@ struct WorstInputShrinking: Sendable {
     func shrink(_ cell: CellStatistics) -> ShrunkInput? {
         guard let worst = cell.worst, let problem = try? ProtocolCodec.decodeRequest(worst.request) else { return nil }
         let bound = cell.bound
-        let (small, _) = Shrinker(budget: Self.budget).shrink(problem) { candidate in
+        let (small, _) = Shrinker(budget: budget).shrink(problem) { candidate in
             largestError(candidate).map { Double($0.ulp) > bound } ?? false
         }
         guard small != problem, let e = largestError(small), Double(e.ulp) > bound else { return nil }
@@ -63,13 +68,14 @@ struct WorstInputShrinking: Sendable {
 
     /// Shrinks the worst input of every cell that needs it, on `threads` threads (one
     /// implementation each, from `make`).
-    static func apply(to cells: inout [CellStatistics], threads: Int, make: @escaping @Sendable () -> any SoftmaxImplementation) {
+    static func apply(to cells: inout [CellStatistics], parameters: AuditParameters, threads: Int,
+                      make: @escaping @Sendable () -> any SoftmaxImplementation) {
         let targets = cellsToShrink(cells)
         guard !targets.isEmpty else { return }
-        let snapshot = cells
+        let snapshot = cells, budget = budget(for: parameters)
         let states = ParallelWork.run(
             count: targets.count, threads: threads,
-            makeState: { _ in (shrinking: WorstInputShrinking(implementation: make()), found: [Int: ShrunkInput]()) },
+            makeState: { _ in (shrinking: WorstInputShrinking(implementation: make(), budget: budget), found: [Int: ShrunkInput]()) },
             body: { state, j in
                 let i = targets[j]
                 if let shrunk = state.shrinking.shrink(snapshot[i]) { state.found[i] = shrunk }
