@@ -70,12 +70,15 @@ struct BenchTable {
     mutating func row(_ m: BenchMeasurement) -> String {
         if m.function == .copy { copies.append(m) }
         let copy = copies.last { $0.sameWorkload(as: m) }
-        let ratio = copy.map { String(format: "%.2f", Double(m.elementsPerSecond) / Double(max(1, $0.elementsPerSecond))) } ?? "-"
+        let ratio = copy.map { Self.ratio(Double(m.elementsPerSecond) / Double(max(1, $0.elementsPerSecond))) } ?? "-"
         let cells = [m.function.rawValue, m.format.rawValue, "\(m.rows) × \(m.classes)", "\(m.threads)",
                      Self.millions(m.elementsPerSecond), Self.millions(m.elementsPerSecondBest), Self.millions(m.elementsPerCPUSecond),
                      ratio, m.isa]
         return zip(cells, Self.columns).enumerated().map { i, pair in Self.pad(pair.0, pair.1.width, left: i < 2) }.joined(separator: "  ")
     }
+
+    /// Two decimals, or three significant digits below 0.1 (a debug build's kernels).
+    static func ratio(_ x: Double) -> String { String(format: x >= 0.1 ? "%.2f" : "%.3g", x) }
 
     static func millions(_ perSecond: Int) -> String { String(format: "%.0f", Double(perSecond) / 1e6) }
 
