@@ -20,7 +20,8 @@ public struct CheckCommand: ParsableCommand {
         The regression store: --regressions DIR when given (created when a counterexample is \
         saved); otherwise Fixtures/regressions if that directory exists in the current directory \
         (a CrossCheck checkout, or a project that made one); otherwise none, and nothing is \
-        written (the first line says so). A store that cannot be read is an error (exit 4).
+        written (the `regressions:` line says which). A store that cannot be read is an error \
+        (exit 4).
 
         Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
         does not answer at all (nothing is stored then) or the regression store cannot be read.
