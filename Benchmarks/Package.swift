@@ -7,6 +7,9 @@
 //   swift package benchmark                                   # run, print a table
 //   swift package benchmark thresholds check                  # fail when slower than Thresholds/
 //   swift package --allow-writing-to-package-directory benchmark thresholds update
+//
+// Thresholds/ are absolute times of ONE machine (this project's CI machine): record your own
+// machine's with `thresholds update` before `thresholds check` means anything there (README.md).
 import PackageDescription
 
 import class Foundation.ProcessInfo

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossCheckCore
 import CrossCheckKernels
 import Foundation
 
@@ -7,6 +8,7 @@ public struct CrossCheckCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "crosscheck",
         abstract: "Make the softmax family numerically trustworthy: reference, fast paths, checks.",
+        version: CrossCheckVersion.current,
         subcommands: [EvalCommand.self, CheckCommand.self, AuditCommand.self, GateCommand.self, MergeCommand.self, VectorsCommand.self, ScoreCommand.self, CompareCommand.self, BenchCommand.self]
     )
 

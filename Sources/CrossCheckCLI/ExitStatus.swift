@@ -30,14 +30,14 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     }
 }
 
-/// Runs a command body that ends in an `ExitStatus`: prints an `AuditError`'s message to stderr
+/// Runs a command body that ends in an `ExitStatus`: writes an `AuditError`'s message to `Diagnostics`
 /// and exits with its status; exits with the body's status when it is not `.passed`.
 func runCommand(_ body: () throws(AuditError) -> ExitStatus) throws {
     let status: ExitStatus
     do {
         status = try body()
     } catch {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        Diagnostics.write("error: \(error.message)")
         throw ExitCode(ExitStatus(error.kind).rawValue)
     }
     fflush(nil)

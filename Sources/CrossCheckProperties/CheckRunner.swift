@@ -15,19 +15,52 @@ public struct PropertyOutcome: Sendable {
     public let message: String?
     /// Property evaluations spent shrinking.
     public let shrinkEvaluations: Int
-    /// What went wrong besides the property: stored lines that could not be replayed
-    /// (`PATH:LINE: why`), a counterexample that could not be saved.
-    public var warnings: [String] = []
+    /// What became of the counterexample: saved to a file, already stored, not saved, or the
+    /// reason saving it failed (nil when the property passed).
+    public var storage: CounterexampleStorage?
+
+    public init(property: String, examples: Int, replayed: Int, counterexample: Problem?, message: String?,
+                shrinkEvaluations: Int, storage: CounterexampleStorage? = nil) {
+        self.property = property
+        self.examples = examples
+        self.replayed = replayed
+        self.counterexample = counterexample
+        self.message = message
+        self.shrinkEvaluations = shrinkEvaluations
+        self.storage = storage
+    }
 
     public var passed: Bool { counterexample == nil && message == nil }
 
-    /// One line for people: `PASS name (N examples)` or `FAIL name: why — request line`.
-    /// Warnings follow, one `warning:` line each.
+    /// For people: `PASS name (N examples)`, or `FAIL name: why`, the counterexample as a request
+    /// line, and where it was saved.
     public var summaryLine: String {
-        let notes = warnings.map { "\n     warning: \($0)" }.joined()
-        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" + notes }
+        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" }
         let request = counterexample.map { ProtocolCodec.encodeRequest($0) } ?? "-"
-        return "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)" + notes
+        var text = "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
+        if let storage { text += "\n     \(storage)" }
+        return text
+    }
+}
+
+/// What became of a failing property's counterexample.
+public enum CounterexampleStorage: Sendable, Equatable, CustomStringConvertible {
+    /// Added to this file of the regression store.
+    case saved(path: String)
+    /// The file already had it (a stored counterexample that still fails).
+    case alreadyStored(path: String)
+    /// Not saved: no store, or saving turned off.
+    case notSaved
+    /// Saving failed, for this reason.
+    case failed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .saved(let path): "saved to \(path)"
+        case .alreadyStored(let path): "already stored in \(path)"
+        case .notSaved: "not saved (no regression store)"
+        case .failed(let path, let reason): "could not be saved to \(path): \(reason)"
+        }
     }
 }
 
@@ -90,32 +123,29 @@ public struct CheckRunner: Sendable {
         guard !chosen.isEmpty, !formats.isEmpty else {
             return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
         }
-        var warnings: [String] = []
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
             func unshrunk(_ reason: String, spent: Int) -> PropertyOutcome {
                 PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                counterexample: p, message: reason, shrinkEvaluations: spent, warnings: warnings)
+                                counterexample: p, message: reason, shrinkEvaluations: spent)
             }
             if let reason = unusable?() { return unshrunk(reason, spent: 0) }
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
             // Unusable while shrinking (it hung on a candidate): every later candidate "failed".
             if let reason = unusable?() { return unshrunk("\(why); then, while shrinking: \(reason)", spent: spent) }
             let message = property.holds(small, context).1 ?? why
-            if saveCounterexamples, let regressions {
-                do { try regressions.save(small, for: property.name) } catch {
-                    warnings.append("counterexample not saved to \(regressions.file(property.name).path): \(error.localizedDescription)")
-                }
-            }
             return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                   counterexample: small, message: message, shrinkEvaluations: spent, warnings: warnings)
+                                   counterexample: small, message: message, shrinkEvaluations: spent,
+                                   storage: store(small, for: property.name))
         }
-        // Replay stored counterexamples first.
+        // Replay stored counterexamples first; a store that cannot be read fails the property.
         var replayed = 0
         if let regressions {
-            let stored = regressions.problems(for: property.name)
-            warnings += stored.errors.map { "not replayed: \($0)" }
-            for p in stored.problems
-            where chosen.contains(p.function) && formats.contains(p.format) {
+            let stored: [Problem]
+            do { stored = try regressions.problems(for: property.name) } catch {
+                return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil,
+                                       message: "cannot replay the stored counterexamples: \(error)", shrinkEvaluations: 0)
+            }
+            for p in stored where chosen.contains(p.function) && formats.contains(p.format) {
                 replayed += 1
                 trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
                 let (ok, why) = property.holds(p, context)
@@ -132,7 +162,18 @@ public struct CheckRunner: Sendable {
             if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }
         }
         return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil,
-                               shrinkEvaluations: 0, warnings: warnings)
+                               shrinkEvaluations: 0)
+    }
+
+    /// Saves a counterexample when the run keeps them, and says what became of it.
+    func store(_ problem: Problem, for property: String) -> CounterexampleStorage {
+        guard saveCounterexamples, let regressions else { return .notSaved }
+        let path = regressions.path(for: property)
+        do {
+            return try regressions.save(problem, for: property) ? .saved(path: path) : .alreadyStored(path: path)
+        } catch {
+            return .failed(path: path, reason: "\(error)")
+        }
     }
 
     /// Runs every property, in order (stopping after the first failure when asked, and when the

@@ -14,34 +14,60 @@ public struct RegressionStore: Sendable {
 
     func file(_ property: String) -> URL { directory.appendingPathComponent("\(property).jsonl") }
 
-    /// The stored problems for `property` (LF or CRLF lines; blank lines skipped). A line that is
-    /// not a valid request, or a file that exists but cannot be read, is an error `PATH:LINE: why`
-    /// in `errors`, not fatal.
-    public func problems(for property: String) -> (problems: [Problem], errors: [String]) {
+    /// The stored problems for `property` (none when it has no file yet; LF or CRLF lines, blank
+    /// lines skipped). A file that exists but
+    /// cannot be read, or a line that is not a request, is an error: a store that is silently
+    /// skipped would let a fixed bug come back unnoticed.
+    public func problems(for property: String) throws(RegressionStoreError) -> [Problem] {
         let url = file(property)
-        guard FileManager.default.fileExists(atPath: url.path) else { return ([], []) }
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            return ([], ["\(url.path): cannot be read: \(error.localizedDescription)"])
+            throw RegressionStoreError(path: url.path, reason: "cannot be read: \(error.localizedDescription)")
         }
-        var problems: [Problem] = [], errors: [String] = []
+        var problems: [Problem] = []
         for (n, line) in JSONLines.split(text).enumerated() where !line.allSatisfy(\.isWhitespace) {
-            do { problems.append(try ProtocolCodec.decodeRequest(String(line))) }
-            catch { errors.append("\(url.path):\(n + 1): \(error.message)") }
+            do { problems.append(try ProtocolCodec.decodeRequest(String(line))) } catch {
+                throw RegressionStoreError(path: "\(url.path):\(n + 1)", reason: "not a request line: \(error.message)")
+            }
         }
-        return (problems, errors)
+        return problems
     }
 
-    /// Adds `problem` to the property's file unless it is there already.
-    public func save(_ problem: Problem, for property: String) throws {
+    /// Checks that the directory, when it exists, is one that can be read.
+    public func validate() throws(RegressionStoreError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw RegressionStoreError(path: directory.path, reason: "is not a directory") }
+        guard FileManager.default.isReadableFile(atPath: directory.path) else {
+            throw RegressionStoreError(path: directory.path, reason: "cannot be read")
+        }
+    }
+
+    /// Where `property`'s counterexamples are kept.
+    public func path(for property: String) -> String { file(property).path }
+
+    /// Adds `problem` to the property's file unless it is there already; true when it was added.
+    @discardableResult
+    public func save(_ problem: Problem, for property: String) throws -> Bool {
         let line = ProtocolCodec.encodeRequest(problem)
         let url = file(property)
         let existing = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-        if JSONLines.split(existing).contains(where: { $0 == line }) { return }
+        if JSONLines.split(existing).contains(where: { $0 == line }) { return false }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var text = existing
         if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         text += line + "\n"
         try Data(text.utf8).write(to: url, options: .atomic)
+        return true
     }
+}
+
+/// A regression store, or one of its files, that cannot be read.
+public struct RegressionStoreError: Error, Sendable, CustomStringConvertible {
+    /// The file (with `:line` for a bad line) or directory.
+    public var path: String
+    public var reason: String
+
+    public var description: String { "regression store \(path) \(reason)" }
 }

@@ -20,6 +20,23 @@ import Testing
         }
     }
 
+    @Test func printsATableWithTableAndSpeedsRelativeToCopy() throws {
+        let r = try runCrossCheck(["bench", "--function", "softmax", "copy", "--format", "float32", "--rows", "3", "--classes", "17",
+                                   "--threads", "1", "--repeats", "1", "--sample-seconds", "0.001", "--table"], input: "")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(r.stdout)")  // header, rule, copy, softmax
+        #expect(lines[0].hasPrefix("function") && lines[0].contains("M elem/s") && lines[0].contains("× copy"))
+        #expect(lines[2].hasPrefix("copy") && lines[2].contains("1.00"), "\(lines[2])")  // copy first, relative to itself
+        #expect(lines[3].hasPrefix("softmax") && lines[3].contains("3 × 17"), "\(lines[3])")
+        #expect(!r.stdout.contains("{"))
+    }
+
+    @Test func jsonAndTableTogetherAreAUsageError() throws {
+        let r = try runCrossCheck(["bench", "--json", "--table", "--rows", "1", "--classes", "1"], input: "")
+        #expect(r.status == 64)
+    }
+
     @Test("bad options are usage errors", arguments: [
         ["--format", "float8"], ["--rows", "10"], ["--rows", "0", "--classes", "5"], ["--threads=-1"], ["--isa", "bogus"],
         ["--function", "nope"], ["--temperature", "0"], ["--rows", "1000000000", "--classes", "1000000000"],

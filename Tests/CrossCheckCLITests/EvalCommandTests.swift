@@ -2,12 +2,13 @@ import Foundation
 import Testing
 
 /// Runs the real `crosscheck` binary (built beside the test bundle) as a subprocess.
-func runCrossCheck(_ arguments: [String], input: String) throws -> (status: Int32, stdout: String, stderr: String) {
+func runCrossCheck(_ arguments: [String], input: String, in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("crosscheck")
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout

@@ -2,6 +2,9 @@ import CrossCheckTestSupport
 import CrossCheckAudit
 import CrossCheckCore
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 
 /// `crosscheck gate` end to end: exit statuses on good, doctored, missing and corrupt baselines,
@@ -26,6 +29,38 @@ import Testing
         try report.json().write(to: json, atomically: true, encoding: .utf8)
         #expect(CommandSupport.exitStatus(["gate", "--baseline", good.path, "--report", json.path]) == 0)
         #expect(CommandSupport.exitStatus(["gate", "--baseline", bad.path, "--report", json.path]) == 2)
+    }
+
+    /// The JUnit file agrees with the exit status: a failing test case per regressed cell, each with
+    /// the request line that shows it, and the count on the root.
+    @Test func junitOfAFailingGateHasOneFailurePerRegressedCell() throws {
+        let dir = Support.scratch()
+        let report = try Support.audit(Self.flawed, Self.parameters)
+        var doctored = Baseline(report)
+        for i in doctored.entries.indices { doctored.entries[i].maxULP = 0 }
+        let bad = dir.appendingPathComponent("bad.json"), junit = dir.appendingPathComponent("gate.xml")
+        try doctored.write(to: bad)
+        let regressed = report.cells.filter { $0.maxULP > 0 }.count
+        #expect(regressed > 0)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", bad.path, "--junit", junit.path, "--quiet"]) == 2)
+        let xml = try String(contentsOf: junit, encoding: .utf8)
+        let parsed = JUnitDocument(Data(xml.utf8))
+        #expect(parsed.wellFormed, "\(xml)")
+        #expect(parsed.root["failures"] == "\(regressed)")
+        #expect(parsed.root["errors"] == "0")
+        #expect(parsed.root["tests"] == "\(doctored.entries.count)")
+        #expect(parsed.failures.count == regressed)
+        for failure in parsed.failures {
+            #expect(failure.message.contains("largest error"), "\(failure.message)")
+            let request = try #require(failure.body.split(separator: "\n").first { $0.hasPrefix("{") })
+            #expect(request.contains("\"function\":\"softmax\""))
+        }
+        // The good baseline: the same cases, none failing.
+        let good = dir.appendingPathComponent("good.json")
+        try Baseline(report).write(to: good)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", good.path, "--junit", junit.path, "--quiet"]) == 0)
+        let passing = JUnitDocument(try Data(contentsOf: junit))
+        #expect(passing.wellFormed && passing.root["failures"] == "0" && passing.failures.isEmpty)
     }
 
     @Test func theCommittedBaselinePassesOnItsFastPaths() throws {
@@ -62,5 +97,36 @@ import Testing
 
     @Test func shardOutOfRangeIsAUsageError() {
         #expect(CommandSupport.exitStatus(["audit", "--shard", "4/4", "--quiet"]) == 64)
+    }
+}
+
+/// A parsed JUnit file: the root's attributes and each failure's message and text.
+final class JUnitDocument: NSObject, XMLParserDelegate {
+    var root: [String: String] = [:]
+    var failures: [(message: String, body: String)] = []
+    private(set) var wellFormed = false
+    private var inFailure = false
+
+    init(_ data: Data) {
+        super.init()
+        let parser = XMLParser(data: data)
+        parser.delegate = self
+        wellFormed = parser.parse()
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        if name == "testsuites" { root = attributes }
+        if name == "failure" {
+            failures.append((attributes["message"] ?? "", ""))
+            inFailure = true
+        }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if name == "failure" { inFailure = false }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inFailure { failures[failures.count - 1].body += string }
     }
 }

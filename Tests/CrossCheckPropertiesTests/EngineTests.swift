@@ -76,20 +76,25 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = RegressionStore(directory: dir)
         let p = Problem(function: .crossEntropyGrad, format: .float16, logits: [0, 1], target: .classIndex(0))
-        try store.save(p, for: "accuracy")
-        try store.save(p, for: "accuracy")
-        #expect(store.problems(for: "accuracy").problems == [p])
+        #expect(try store.save(p, for: "accuracy"))
+        #expect(try !store.save(p, for: "accuracy"))
+        #expect(try store.problems(for: "accuracy") == [p])
+        #expect(try store.problems(for: "never-failed").isEmpty)
     }
 
-    @Test func unreadableLinesAreReportedNotFatal() throws {
+    @Test func anUnreadableLineIsAnErrorNamingIt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try Data("not json\n{\"function\":\"softmax\",\"format\":\"float32\",\"logits\":[\"1\"]}\n".utf8)
+        try Data("{\"function\":\"softmax\",\"format\":\"float32\",\"logits\":[\"1\"]}\nnot json\n".utf8)
             .write(to: dir.appendingPathComponent("limits.jsonl"))
-        let (problems, errors) = RegressionStore(directory: dir).problems(for: "limits")
-        #expect(problems.count == 1)
-        #expect(errors.count == 1 && errors[0].contains("limits.jsonl:1"))
+        #expect(throws: RegressionStoreError.self) { try RegressionStore(directory: dir).problems(for: "limits") }
+        do { _ = try RegressionStore(directory: dir).problems(for: "limits") } catch {
+            #expect(error.path.hasSuffix("limits.jsonl:2"), "\(error)")
+        }
+        // A store that is a file, not a directory.
+        let file = dir.appendingPathComponent("limits.jsonl")
+        #expect(throws: RegressionStoreError.self) { try RegressionStore(directory: file).validate() }
     }
 
     @Test func crlfFilesReplayAndBrokenLinesAndFailedSavesAreReported() throws {
@@ -97,26 +102,32 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let good = #"{"function":"softmax","format":"float32","logits":["1","2"]}"#
-        try Data("\(good)\r\n{\"function\":\"softmax\",\"format\":\"float32\",\"logits\":[\"3\"]}\r\nbroken\r\n".utf8)
-            .write(to: dir.appendingPathComponent("limits.jsonl"))
+        let second = #"{"function":"softmax","format":"float32","logits":["3"]}"#
+        let file = dir.appendingPathComponent("limits.jsonl")
+        try Data("\(good)\r\n\(second)\r\n".utf8).write(to: file)
         let store = RegressionStore(directory: dir)
-        let (problems, errors) = store.problems(for: "limits")
-        #expect(problems.count == 2)
-        #expect(errors.count == 1 && errors[0].hasPrefix(dir.appendingPathComponent("limits.jsonl").path + ":3: "), "\(errors)")
-        // The runner reports the broken line, and a save that fails.
+        #expect(try store.problems(for: "limits").count == 2)  // CRLF lines replay
         struct Half: SoftmaxImplementation {
             let name = "half"
             func evaluate(_ problem: Problem) throws -> Answer { .vector(problem.logits.map { _ in 0.5 }) }
         }
-        let failing = Property(name: "never", summary: "fails", functions: [.softmax]) { _, _ in throw PropertyFailure("never holds") }
-        let blocked = RegressionStore(directory: dir.appendingPathComponent("limits.jsonl"))  // a file, not a directory
-        let outcome = CheckRunner(reference: Half(), seed: 1, examples: 1, formats: [.float32], regressions: blocked).run(failing, on: Half())
-        #expect(!outcome.passed)
-        #expect(outcome.warnings.contains { $0.contains("not saved") }, "\(outcome.warnings)")
         let holding = Property(name: "limits", summary: "holds", functions: [.softmax]) { _, _ in }
         let replay = CheckRunner(reference: Half(), seed: 1, examples: 1, formats: [.float32], regressions: store).run(holding, on: Half())
-        #expect(replay.replayed == 2)
-        #expect(replay.summaryLine.contains("warning: not replayed: \(dir.path)/limits.jsonl:3"), "\(replay.summaryLine)")
+        #expect(replay.replayed == 2 && replay.passed)
+        // A broken line is an error naming FILE:LINE, and the property says it could not replay.
+        try Data("\(good)\r\nbroken\r\n".utf8).write(to: file)
+        do { _ = try store.problems(for: "limits"); Issue.record("a broken line was accepted") } catch {
+            #expect(error.path == file.path + ":2", "\(error)")
+        }
+        let broken = CheckRunner(reference: Half(), seed: 1, examples: 1, formats: [.float32], regressions: store).run(holding, on: Half())
+        #expect(!broken.passed && broken.message?.contains("cannot replay") == true, "\(broken.summaryLine)")
+        // A save that fails is reported with the counterexample.
+        let failing = Property(name: "never", summary: "fails", functions: [.softmax]) { _, _ in throw PropertyFailure("never holds") }
+        let blocked = RegressionStore(directory: file)  // a file, not a directory
+        let outcome = CheckRunner(reference: Half(), seed: 1, examples: 1, formats: [.float32], regressions: blocked).run(failing, on: Half())
+        #expect(!outcome.passed)
+        if case .failed? = outcome.storage {} else { Issue.record("save failure not reported: \(String(describing: outcome.storage))") }
+        #expect(outcome.summaryLine.contains("could not be saved"), "\(outcome.summaryLine)")
     }
 }
 
@@ -157,4 +168,3 @@ final class Retiring: SoftmaxImplementation, @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: dir.path), "not saved")
     }
 }
-

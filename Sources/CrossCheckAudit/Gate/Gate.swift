@@ -17,7 +17,9 @@ public struct GateResult: Sendable {
     /// Cells in the audit but not in the baseline.
     public var added: [AuditCell] = []
     /// Baseline cells outside the audited selection, not compared.
-    public var skipped = 0
+    public var skippedCells: [AuditCell] = []
+    /// How many baseline cells were outside the audited selection.
+    public var skipped: Int { skippedCells.count }
     /// Cells compared.
     public var compared = 0
     /// Reasons to read the verdict with care (other parameters, another implementation, a shard).
@@ -44,7 +46,7 @@ public struct GateResult: Sendable {
             result.warnings.append("the report is shard \(shard) only: a regression in the other shards cannot be seen (merge the shards first)")
         }
         for entry in baseline.entries {
-            guard scope?.contains(entry.cell) ?? true else { result.skipped += 1; continue }
+            guard scope?.contains(entry.cell) ?? true else { result.skippedCells.append(entry.cell); continue }
             guard let now = current[entry.cell] else {
                 result.regressions.append(Finding(cell: entry.cell, message: "missing from the audit (the baseline has it)"))
                 continue
@@ -78,7 +80,10 @@ public struct GateResult: Sendable {
         for f in regressions {
             out += "REGRESSION \(f.cell): \(f.message)\n"
             if let e = f.example {
-                out += "  \(MarkdownReport.explain(e))\n  \(e.request)\n"
+                out += "  \(MarkdownReport.explain(e))\n  \(MarkdownReport.cut(e.request))\n"
+                if let shrunk = e.shrunk {
+                    out += "  shrunk: \(MarkdownReport.explain(shrunk))\n  \(MarkdownReport.cut(shrunk.request))\n"
+                }
             }
         }
         for f in improvements { out += "improved   \(f.cell): \(f.message)\n" }

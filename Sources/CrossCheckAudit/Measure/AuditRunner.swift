@@ -4,7 +4,8 @@ import CrossCheckReference
 import Foundation
 
 /// Audits an implementation: evaluates every problem of a plan with it and with the correctly
-/// rounded reference, on several threads, and gathers the errors per cell.
+/// rounded reference, on several threads, and gathers the errors per cell; then shrinks the worst
+/// input of each cell above its bound (`WorstInputShrinking`).
 ///
 /// The report depends only on the plan and the implementation's answers: each problem comes from
 /// its own seeded stream and the per-thread statistics merge exactly, so any number of threads
@@ -52,6 +53,7 @@ public struct AuditRunner: Sendable {
             for i in cells.indices { cells[i].merge(state.statistics[i]) }
         }
         for i in cells.indices { cells[i].normalize() }
+        WorstInputShrinking.apply(to: &cells, parameters: plan.parameters, threads: threads, make: makeImplementation)
         return AuditReport(implementation: name, parameters: plan.parameters, cells: cells,
                            elapsedSeconds: Date().timeIntervalSince(start))
     }

@@ -17,9 +17,12 @@ public struct Example: Codable, Hashable, Sendable {
     public var message: String?
     /// The protocol request line: `crosscheck eval` replays it.
     public var request: String
+    /// For a largest error above the claimed bound: a smaller input that still exceeds it (nil
+    /// when none was found, or the error is within the bound).
+    public var shrunk: ShrunkInput?
 
     enum CodingKeys: String, CodingKey {
-        case inputClass = "class", sample, output, ulp, got, expected, message, request
+        case inputClass = "class", sample, output, ulp, got, expected, message, request, shrunk
     }
 
     /// Order of preference between two examples of one cell: earlier sample, then earlier output.

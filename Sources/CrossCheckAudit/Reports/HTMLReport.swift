@@ -120,7 +120,11 @@ public enum HTMLReport {
         for s in summary {
             for (what, e) in s.examples {
                 out += "<div class=\"example \(status(s))\"><b>\(s.cell.function.name) \(s.cell.format.rawValue)</b> — \(what), class \(esc(e.inputClass)): \(esc(MarkdownReport.explain(e)))"
-                out += "<pre>\(esc(MarkdownReport.cut(e.request)))</pre></div>"
+                out += "<pre>\(esc(MarkdownReport.cut(e.request)))</pre>"
+                if let shrunk = e.shrunk {
+                    out += "shrunk: \(esc(MarkdownReport.explain(shrunk)))<pre>\(esc(MarkdownReport.cut(shrunk.request)))</pre>"
+                }
+                out += "</div>"
             }
         }
         return out

@@ -35,9 +35,16 @@ public enum JUnitReport {
         if Double(s.maxULP) > s.bound { reasons.append("max error \(s.maxULP) ulp > claimed \(MarkdownReport.number(s.bound)) ulp") }
         if s.wrongNonFinite > 0 { reasons.append("\(s.wrongNonFinite) wrong non-finite results") }
         if s.errors > 0 { reasons.append("\(s.errors) problems not answered") }
-        let body = s.examples.map { what, e in "\(what) (class \(e.inputClass)): \(MarkdownReport.explain(e))\n\(e.request)" }
+        let body = s.examples.map { what, e in "\(what) (class \(e.inputClass)): \(describe(e))" }
         let message = reasons.joined(separator: "; ")
         return "      <failure message=\"\(escape(message))\" type=\"accuracy\">\(escape(body.joined(separator: "\n\n")))</failure>\n"
+    }
+
+    /// An example for a failure's text: what it shows, its request line whole, and its shrunk form.
+    static func describe(_ e: Example) -> String {
+        var text = "\(MarkdownReport.explain(e))\n\(e.request)"
+        if let shrunk = e.shrunk { text += "\nshrunk: \(MarkdownReport.explain(shrunk))\n\(shrunk.request)" }
+        return text
     }
 
     static func time(_ seconds: Double?, _ timing: Bool) -> String {

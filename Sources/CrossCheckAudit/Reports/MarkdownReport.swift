@@ -5,9 +5,6 @@ import Foundation
 /// The audit as Markdown for people: a summary per function × format, the errors per input class,
 /// and the input that shows each failure as a request line `crosscheck eval` replays.
 public enum MarkdownReport {
-    /// Request lines longer than this are cut in Markdown (the JSON report has them whole).
-    static let lineLimit = 600
-
     /// The whole Markdown report.
     public static func render(_ report: AuditReport, timing: Bool = true, detail: Bool = true) -> String {
         var out = "## CrossCheck audit: \(report.implementation)\n\n" + describe(report, timing: timing) + "\n\n"
@@ -16,7 +13,9 @@ public enum MarkdownReport {
             out += "### By input class\n\n" + classTable(report, timing: timing) + "\n"
         }
         let examples = worstInputs(report)
-        if !examples.isEmpty { out += "### Inputs that show the errors\n\n" + examples }
+        if !examples.isEmpty {
+            out += "### Inputs that show the errors\n\n(Long request lines are shortened here; the JSON report has them whole.)\n\n" + examples
+        }
         return out
     }
 
@@ -79,6 +78,9 @@ public enum MarkdownReport {
             for (what, e) in s.examples {
                 out += "- `\(s.cell.function.name)` \(s.cell.format.rawValue), \(what) (class \(e.inputClass)): \(explain(e))\n"
                 out += "  ```\n  \(cut(e.request))\n  ```\n"
+                if let shrunk = e.shrunk {
+                    out += "  shrunk: \(explain(shrunk))\n  ```\n  \(cut(shrunk.request))\n  ```\n"
+                }
             }
         }
         return out
@@ -92,11 +94,14 @@ public enum MarkdownReport {
         return "\(place)got \(e.got ?? "?"), correctly rounded \(e.expected ?? "?")\(size)"
     }
 
-    /// A request line, cut to `lineLimit` characters with a note.
-    static func cut(_ line: String) -> String {
-        guard line.count > lineLimit else { return line }
-        return String(line.prefix(lineLimit)) + " … (\(line.count) characters; the JSON report has the whole line)"
+    /// What a shrunk input shows, in a few words.
+    public static func explain(_ s: ShrunkInput) -> String {
+        "output \(s.output): got \(s.got), correctly rounded \(s.expected) (\(ulp(UInt64(exactly: s.ulp) ?? UInt64.max)) ulp)"
     }
+
+    /// A request line for people: shortened to about 200 characters when longer (the JSON
+    /// report has every line whole).
+    static func cut(_ line: String) -> String { RequestLineAbbreviation.abbreviate(line) }
 
     // MARK: Formatting
 

@@ -8,7 +8,8 @@ import Glibc
 import Darwin
 #endif
 
-/// `crosscheck bench`: times the fast paths on batches and prints one JSON line per measurement.
+/// `crosscheck bench`: times the fast paths on batches; prints a table on a terminal, one JSON
+/// line per measurement when piped (or with --json).
 ///
 /// Each measurement: one warm-up call (and more until 0.2 s have passed), then `--repeats` timed
 /// samples of as many calls as fill `--sample-seconds` (at least one); `elements_per_second` is
@@ -20,13 +21,17 @@ import Darwin
 public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the fast paths: one JSON line per function × format × shape × thread count.",
+        abstract: "Time the fast paths: a row (or JSON line) per function × format × shape × thread count.",
         discussion: """
         Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). \
         Default functions: softmax, log_softmax, cross_entropy, cross_entropy_grad \
         (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work; `copy` \
         times copying the logits to the output: the machine's copy bandwidth on the same \
         bytes).
+
+        On a terminal a table (speeds in millions of elements per second; × copy: relative \
+        to copying the same logits in this run, comparable across machines); piped, or with \
+        --json, one JSON line per measurement.
 
         --threads 1 2 reports both. --isa forces a kernel path (avx512, avx2, portable) \
         to compare them; the default is the best this CPU runs.
@@ -60,6 +65,12 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Force a kernel path (default: the best this CPU runs).")
     var isa: KernelISA?
 
+    @Flag(name: .long, help: "One JSON line per measurement (the default when stdout is not a terminal).")
+    var json = false
+
+    @Flag(name: .long, help: "A table (the default on a terminal).")
+    var table = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -80,6 +91,7 @@ public struct BenchCommand: ParsableCommand {
         if !(sampleSeconds.isFinite && sampleSeconds > 0 && sampleSeconds <= 3600) {
             throw ValidationError("--sample-seconds must be a number in (0, 3600], got \(sampleSeconds)")
         }
+        if json && table { throw ValidationError("--json and --table disagree; give one") }
         if let isa {
             if !isa.isSupported { throw ValidationError("this CPU cannot run the \(isa.rawValue) kernels") }
         }
@@ -89,29 +101,32 @@ public struct BenchCommand: ParsableCommand {
     public func run() throws {
         if let isa { KernelISA.force(isa) }
         let shapes = rows.map { [($0, classes!)] } ?? [(4096, 1024), (64, 32768)]
+        let style = BenchOutputStyle.choose(json: json, table: table)
+        var rendered = BenchTable()
+        if style == .table { emit(BenchTable.header) }
+        // copy first, so that the table can state the others relative to it.
+        let functions = function.filter { $0 == .copy } + function.filter { $0 != .copy }
         for (r, c) in shapes {
             for f in format {
-                for name in function {
+                for name in functions {
                     for t in threads {
-                        let line: String
+                        let m: BenchMeasurement
                         switch f {
-                        case .float16: line = try measure(Float16.self, name, r, c, t)
-                        case .float32: line = try measure(Float.self, name, r, c, t)
-                        case .float64: line = try measure(Double.self, name, r, c, t)
+                        case .float16: m = try measure(Float16.self, name, r, c, t)
+                        case .float32: m = try measure(Float.self, name, r, c, t)
+                        case .float64: m = try measure(Double.self, name, r, c, t)
                         }
-                        print(line)
-                        fflush(nil)
+                        emit(style == .table ? rendered.row(m) : m.jsonLine)
                     }
                 }
             }
         }
     }
 
-    func measure<S: KernelScalar>(_: S.Type, _ function: WorkloadFunction, _ rows: Int, _ classes: Int, _ threads: Int) throws -> String {
+    func measure<S: KernelScalar>(_: S.Type, _ function: WorkloadFunction, _ rows: Int, _ classes: Int, _ threads: Int) throws -> BenchMeasurement {
         let workload = KernelWorkload<S>(rows: rows, classes: classes)
         let t = S(temperature)
         let body: () throws -> Void = { try workload.run(function, temperature: t, threads: threads) }
-        let name = function.rawValue
         let clock = ContinuousClock()
         let warmStart = clock.now
         repeat { try body() } while clock.now - warmStart < .milliseconds(200)
@@ -133,12 +148,13 @@ public struct BenchCommand: ParsableCommand {
         cpuSamples.sort()
         let elements = Double(rows * classes)
         let median = samples[samples.count / 2]
-        let usedThreads = threads == 0 ? KernelThreads.available : threads
-        return "{\"function\": \"\(name)\", \"format\": \"\(S.floatFormat.rawValue)\", \"rows\": \(rows), \"classes\": \(classes), "
-            + "\"threads\": \(usedThreads), \"elements_per_second\": \(Int((elements / median).rounded())), "
-            + "\"elements_per_second_best\": \(Int((elements / samples[0]).rounded())), "
-            + "\"elements_per_cpu_second\": \(Int((elements / cpuSamples[cpuSamples.count / 2]).rounded())), "
-            + "\"seconds_per_call\": \(median), \"samples\": \(repeats), \"isa\": \"\(KernelISA.active.rawValue)\"}"
+        return BenchMeasurement(
+            function: function, format: S.floatFormat, rows: rows, classes: classes,
+            threads: threads == 0 ? KernelThreads.available : threads,
+            elementsPerSecond: Int((elements / median).rounded()), elementsPerSecondBest: Int((elements / samples[0]).rounded()),
+            elementsPerCPUSecond: Int((elements / cpuSamples[cpuSamples.count / 2]).rounded()),
+            secondsPerCall: median, samples: repeats, isa: KernelISA.active.rawValue
+        )
     }
 
     func seconds(_ d: Duration) -> Double {

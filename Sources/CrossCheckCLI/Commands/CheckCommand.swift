@@ -13,15 +13,21 @@ public struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run the property catalog against an implementation; one line per property.",
         discussion: """
-        Stored counterexamples (--regressions, default Fixtures/regressions) are replayed \
-        first; then --examples generated problems per property, from --seed (printed, so a \
-        run can be replayed). A failure is shrunk to a minimal counterexample, printed as a \
-        protocol request line and saved.
+        Stored counterexamples are replayed first; then --examples generated problems per \
+        property, from --seed (printed, so a run can be replayed). A failure is shrunk to a \
+        minimal counterexample, printed as a protocol request line and saved ("saved to PATH").
+
+        The regression store: --regressions DIR when given (created when a counterexample is \
+        saved); otherwise Fixtures/regressions if that directory exists in the current directory \
+        (a CrossCheck checkout, or a project that made one); otherwise none, and nothing is \
+        written (the `regressions:` line says which). A store that cannot be read is an error \
+        (exit 4).
 
         Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
-        does not answer at all (nothing is stored then). An --external command that gives no \
-        answer within --timeout is killed with its process group and not started again: that \
-        property fails (its example is not shrunk nor stored) and the rest are not run.
+        does not answer at all (nothing is stored then) or the regression store cannot be read. \
+        An --external command that gives no answer within --timeout is killed with its process \
+        group and not started again: that property fails (its example is not shrunk nor stored) \
+        and the rest are not run.
         """
     )
 
@@ -42,8 +48,11 @@ public struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Generated examples per property.")
     var examples: Int = 100
 
-    @Option(name: .long, help: "Directory of stored counterexamples, replayed first and added to.")
-    var regressions: String = "Fixtures/regressions"
+    @Option(name: .long, help: "Directory of stored counterexamples, replayed first and added to (default: ./\(CheckCommand.projectStore) when it exists, else none).")
+    var regressions: String?
+
+    /// The project's own store, used when it exists in the current directory.
+    static let projectStore = "Fixtures/regressions"
 
     @Flag(name: .customLong("no-save"), help: "Do not store new counterexamples.")
     var noSave = false
@@ -92,7 +101,15 @@ public struct CheckCommand: ParsableCommand {
                 try Preflight.check(subject, name: "`\(external)`")
             }
             if exhaustiveFloat16 { return runExhaustive(subject) }
-            return runCatalog(subject)
+            let store = regressionStore()
+            if let store {
+                // Every file the run would replay must read: a store silently skipped lets a fixed bug back in.
+                do {
+                    try store.validate()
+                    for p in selectedProperties { _ = try store.problems(for: p.name) }
+                } catch { throw AuditError(.badInput, "\(error)") }
+            }
+            return runCatalog(subject, store: store)
         }
     }
 
@@ -102,20 +119,40 @@ public struct CheckCommand: ParsableCommand {
         return { external.hang?.message }
     }
 
-    func runCatalog(_ subject: any SoftmaxImplementation) -> ExitStatus {
+    /// The properties to run.
+    var selectedProperties: [Property] { property.isEmpty ? Catalog.all : property.compactMap(Catalog.named) }
+
+    /// The store the rule above chooses: the one given, the project's if it exists here, or none.
+    func regressionStore() -> RegressionStore? {
+        if let regressions { return RegressionStore(directory: URL(fileURLWithPath: regressions)) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: Self.projectStore, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        return RegressionStore(directory: URL(fileURLWithPath: Self.projectStore))
+    }
+
+    /// One line saying where counterexamples come from and go.
+    func storeLine(_ store: RegressionStore?) -> String {
+        guard let store else {
+            return "regressions: none (no ./\(Self.projectStore) here); counterexamples are not saved: --regressions DIR keeps them"
+        }
+        return "regressions: replayed from \(store.directory.path)" + (noSave ? ", new counterexamples not saved (--no-save)" : ", new counterexamples saved there")
+    }
+
+    func runCatalog(_ subject: any SoftmaxImplementation, store: RegressionStore?) -> ExitStatus {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
         let runner = CheckRunner(
             reference: ReferenceImplementation(), seed: seed, examples: examples,
             formats: format.isEmpty ? FloatFormat.allCases : format,
             functions: function.isEmpty ? nil : function,
             maxULPOverride: implementation.maxULP,
-            regressions: RegressionStore(directory: URL(fileURLWithPath: regressions)),
+            regressions: store,
             saveCounterexamples: !noSave,
             trace: verbose ? Self.traceToStandardError : nil,
             unusable: Self.unusable(subject)
         )
-        let properties = property.isEmpty ? Catalog.all : property.compactMap(Catalog.named)
+        let properties = selectedProperties
         print("crosscheck check --implementation \(implementation.external.map { "external (\($0))" } ?? subject.name) --seed \(seed) --examples \(examples)")
+        print(storeLine(store))
         fflush(nil)
         let outcomes = runner.run(properties, on: subject) { outcome in
             print(outcome.summaryLine)

@@ -43,7 +43,7 @@ public struct CompareCommand: ParsableCommand {
                 loaded.append(report)
             }
             if Set(loaded.map(\.parameters)).count > 1 {
-                FileHandle.standardError.write(Data("warning: the reports were produced with different parameters; their errors are not measured on the same inputs\n".utf8))
+                Diagnostics.write("warning: the reports were produced with different parameters; their errors are not measured on the same inputs")
             }
             emit(MarkdownReport.comparison(loaded))
             return .passed

@@ -43,7 +43,7 @@ public struct EvalCommand: ParsableCommand {
         var chosen: any SoftmaxImplementation = Implementations.named("reference")!
         if !reference {
             do { chosen = try implementation.resolve().make() } catch {
-                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                Diagnostics.write("error: \(error.message)")
                 throw ExitCode(ExitStatus.usage.rawValue)
             }
         }

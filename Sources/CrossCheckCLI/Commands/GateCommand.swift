@@ -14,6 +14,9 @@ public struct GateCommand: ParsableCommand {
         by more than --tolerance ulps, when it has more wrong NaN/inf results or unanswered problems, \
         or when it disappears. Each regression is printed with the input that shows it.
 
+        --junit writes the gate's verdict (a failing test case per regressed cell, with the input \
+        that shows it); --json and --html the audit's reports.
+
         Exit status: 0 no regression (or baseline updated); 2 regression; 3 baseline missing, \
         unreadable, corrupt or of another schema version; 4 unreadable --report; 64 usage.
         """
@@ -43,11 +46,15 @@ public struct GateCommand: ParsableCommand {
             let url = URL(fileURLWithPath: baseline)
             let existing: Baseline? = updateBaseline && !FileManager.default.fileExists(atPath: url.path) ? nil : try Baseline.read(url)
             let (audit, scope) = try produceReport(existing)
-            try outputs.write(audit)
+            let result = existing.map { GateResult.compare(baseline: $0, report: audit, tolerance: tolerance, scope: scope) }
+            // The JUnit file says what the exit status says: a failing case per regressed cell.
+            let junit: String? = if let result, let existing {
+                JUnitReport.render(result, baseline: existing, report: audit, baselinePath: baseline)
+            } else { nil }
+            try outputs.write(audit, junitText: junit)
             emit(MarkdownReport.summaryTable(audit, timing: !outputs.noTiming))
             var status = ExitStatus.passed
-            if let existing {
-                let result = GateResult.compare(baseline: existing, report: audit, tolerance: tolerance, scope: scope)
+            if let result {
                 emit(result.text(baselinePath: baseline))
                 status = result.passed ? .passed : .regression
             }

@@ -81,11 +81,12 @@ struct ReportOutputs: ParsableArguments {
     @Flag(name: .customLong("summary-only"), help: "Print only the function × format summary, not the table per input class.")
     var summaryOnly = false
 
-    /// Writes the requested files (each atomically).
-    func write(_ report: AuditReport) throws(AuditError) {
+    /// Writes the requested files (each atomically). `junitText`: the JUnit to write instead of
+    /// the audit's (the gate writes its own verdict there).
+    func write(_ report: AuditReport, junitText: String? = nil) throws(AuditError) {
         let timing = !noTiming
         if let json { try AtomicFile.write(report.json(timing: timing), to: URL(fileURLWithPath: json)) }
-        if let junit { try AtomicFile.write(JUnitReport.render(report, timing: timing), to: URL(fileURLWithPath: junit)) }
+        if let junit { try AtomicFile.write(junitText ?? JUnitReport.render(report, timing: timing), to: URL(fileURLWithPath: junit)) }
         if let html { try AtomicFile.write(HTMLReport.render(report, timing: timing), to: URL(fileURLWithPath: html)) }
     }
 
