@@ -196,10 +196,13 @@ public enum SoftmaxKernels {
 
     /// Cross-entropy of each row (LSE(z/T) − z_y/T, or Σᵢ tᵢ(LSE(z/T) − zᵢ/T) over tᵢ ≠ 0) into `out`.
     ///
-    /// log1p(s) − x_y, or (Σt)·log1p(s) − Σ tᵢxᵢ (non-negative terms for t ≥ 0; for Double in
-    /// extended-range double-double, as a gap xᵢ may overflow while tᵢxᵢ does not).
-    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double). For weights, smoothing, reductions and a fused
-    /// gradient see `CrossEntropyLoss`.
+    /// log1p(s) − x_y, or (Σt)·log1p(s) − N/T with N = Σᵢ tᵢ(zᵢ − max) and Σt accumulated exactly
+    /// (targets of both signs cancel there without error; see `ExactDotProduct`), in double-double
+    /// (extended-range for Double, as N/T may leave Double's range while the loss does not).
+    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double), up to the accidental cancellation of
+    /// (Σt)·log S against N/T (a transcendental against a rational value: a result 2⁻⁴⁰ below them
+    /// keeps ≈ 60 bits). For weights, smoothing, reductions and a fused gradient see
+    /// `CrossEntropyLoss`.
     @_specialize(where S == Float16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -213,8 +216,9 @@ public enum SoftmaxKernels {
             }
             return
         }
-        // Soft targets: Σ tᵢ·(zᵢ − max)/T may be finite while a gap (zᵢ − max)/T overflows Double.
-        forEachRow(logits, temperature: temperature, precise: false, extendedRange: true, threads: threads) { w, r in
+        // Soft targets: Σ tᵢ·(zᵢ − max)/T may be finite while a gap (zᵢ − max)/T overflows Double;
+        // targets of both signs make (Σt)·log S and N/T cancel: double-double for every format.
+        forEachRow(logits, temperature: temperature, precise: true, extendedRange: true, threads: threads) { w, r in
             out[r] = w.crossEntropy(logits.row(r), rowTargets(targets, logits, r))
         }
     }

@@ -61,6 +61,8 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
     /// format and length (Double ×1.6 at 32 768 classes) except Float rows longer than 8192, ~10 %
     /// slower fused (the row's Double e no longer fits L1 beside the Float streams).
     private let fused: Bool
+    /// True when T is so large or so small that 1/T loses bits: the scalar path takes every row.
+    private let declinesAll: Bool
 
     init(classes: Int, temperature: Double) {
         self.classes = classes
@@ -71,6 +73,11 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
         setStride = (keepsLow ? 2 : 1) * (classes + 56)
         storage = .allocate(capacity: 2 * setStride + 64)
         fused = !(S.floatFormat == .float32 && classes > 8192)
+        // 1/T as hi + lo carries 106 bits only while lo is normal: |1/T| ≥ 2⁻⁹⁶⁸. For Double
+        // temperatures beyond 2⁹⁶⁸ (or below 2⁻⁹⁶⁸, where 1/T overflows) the shifts xᵢ would keep
+        // ~53 bits and softmax would lose up to |xᵢ|·u: every row takes the scalar path, which
+        // divides by T itself. Float16/Float temperatures keep 1/T far inside Double's range.
+        declinesAll = !(0x1p-968...0x1p968).contains(inverse.hi)
     }
 
     deinit {
@@ -94,6 +101,10 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
     /// Phase 1 (running the pending job inside it); false when the scalar path must take the row
     /// (the pending job has then been run, by C or here).
     private func sums(_ z: UnsafeBufferPointer<S>, store: Bool, output: UnsafeMutablePointer<S>? = nil, sumAll: Bool = false) -> Bool {
+        if declinesAll {
+            finish()
+            return false
+        }
         pending.next = nextRow
         pending.sum_all = sumAll ? 1 : 0
         pending.next_out = nextRow == nil ? nil : output.map { UnsafeMutableRawPointer($0) }
@@ -185,8 +196,12 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
         if let out {
             let total = W.one + sum
             let c = W(g) / (total * temperature)
+            // c must be a normal Double well inside the range: S·T overflows for T near the format's
+            // largest value (c would flush to 0), and a c near the underflow threshold would round
+            // the outputs twice. Such rows (huge T, tiny g) take the scalar path, which keeps the
+            // exponent of 1/T apart and rounds once.
             let h = c.leading
-            guard h.isFinite, h.magnitude < 0x1p1000, h == 0 || h.magnitude > 0x1p-1000 else {
+            guard h.isFinite, h.magnitude < 0x1p1000, h.magnitude > 0x1p-1000 || (h == 0 && g == 0) else {
                 _ = slow.crossEntropyFused(z, .index(y), gradientFactor: g, into: out)
                 return loss.doubleDouble
             }

@@ -8,9 +8,15 @@
 //   softmax      pᵢ = eᵢ/S               ≤ (|xᵢ| + n + 4)w relative
 //   log_softmax  xᵢ − log1p(s)           both ≤ 0: no cancellation, ≤ (n + 4)w relative
 //   CE (class y) log1p(s) − x_y          both ≥ 0: no cancellation
-//   CE (vector)  (Σt)·log1p(s) − Σ tᵢxᵢ  no cancellation for t ≥ 0
+//   CE (vector)  (Σt)·log1p(s) − N/T with N = Σᵢ tᵢ(zᵢ − m) = Σᵢ tᵢzᵢ − m·Σt and Σt accumulated
+//                exactly (ExactDotProduct) and rounded once: targets of both signs cancel the
+//                terms tᵢ(zᵢ − m) exactly (the rounded shifts xᵢ would leave only their rounding
+//                errors); what remains is the one subtraction of a transcendental and a rational
+//                value, ≤ 2 roundings of w each, relative to |Σt·log S| + |N/T|
 //   CE gradient  class y: eᵢ/(S·T), and −R_y/(S·T) with R_y = Σ_{i≠y} eᵢ summed directly, never
-//                pᵧ − 1; soft t: Dᵢ/(S·T), Dᵢ = (Σt)eᵢ − tᵢS computed as
+//                pᵧ − 1, divided by T with T's exponent kept apart (`Scaled.divided(by:)`: for T
+//                near the format's largest value 1/T and S·T leave the range, the results are
+//                subnormal and rounded once); soft t: Dᵢ/(S·T), Dᵢ = (Σt)eᵢ − tᵢS computed as
 //                  near i: ((Σt) − tᵢc) + ((Σt)fᵢ − tᵢF) − tᵢE_far,  far i: (Σt)eᵢ − tᵢS
 //                with c = #near, F = Σ_near f, E_far = Σ_far e: the integer parts cancel exactly,
 //                so uniform targets on tied or subnormal logits give the exact small result.
@@ -30,10 +36,11 @@ extension RowWorkspace {
 
     @inline(__always) private func round(_ v: W) -> T { v.rounded(to: T.self, scale: 0) }
 
+    /// Σt, summed exactly (targets of both signs may cancel) and rounded once to W.
     private func sumTargets(_ t: RowTargets<T>) -> W {
-        var total = W.zero
-        for i in 0..<classes { total = total + t.value(i) }
-        return total
+        var total = ExactDotProduct()
+        for i in 0..<classes { total.add(t.value(i)) }
+        return total.working(W.self)
     }
 
     // MARK: LSE, softmax, log_softmax
@@ -140,17 +147,19 @@ extension RowWorkspace {
                 let weight = t.value(y)
                 return y == k ? l * weight : Scaled((l.plain - x[y]) * weight)
             }
-            var onlyMaximum = true
-            var weighted = W.zero
-            for i in 0..<classes where i != k {
+            // (Σt)·log S − N/T with N = Σᵢ tᵢ(zᵢ − m) = Σᵢ tᵢzᵢ − m·Σt accumulated exactly: targets of
+            // both signs make the terms tᵢ(zᵢ − m) cancel to far below their rounded shifts xᵢ.
+            var total = ExactDotProduct(), numerator = ExactDotProduct()
+            for i in 0..<classes {
                 let ti = t.value(i)
-                if ti != 0 {
-                    onlyMaximum = false
-                    weighted = weighted + x[i] * ti
-                }
+                guard ti != 0 else { continue }  // −inf logits carry no target weight here
+                total.add(ti)
+                numerator.add(ti, times: z[i].kernelDouble)
+                numerator.add(ti, times: -m)
             }
-            if onlyMaximum { return l * t.value(k) }
-            return Scaled(sumTargets(t) * l.plain - weighted)
+            let a = total.working(W.self)
+            if numerator.isZero { return l * a }  // every weighted class at the maximum
+            return Scaled(a * l.plain - numerator.working(W.self) / temperature)
         }
     }
 

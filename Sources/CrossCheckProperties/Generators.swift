@@ -206,15 +206,36 @@ public struct ProblemGenerator: Sendable {
 
     // MARK: Temperatures and targets
 
-    /// T = 1 often; otherwise 10^U(−4, 4) rounded to the format.
+    /// T = 1 often; sometimes (3 %) a temperature at the format's extremes (`extremeTemperature`);
+    /// otherwise 10^U(−4, 4) rounded to the format.
     public func temperature(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
         if rng.chance(0.4) { return 1 }
+        if rng.chance(0.05) { return extremeTemperature(format, &rng) }
         let t = format.rounded(pow(10, Double.random(in: -4...4, using: &rng)))
         return t > 0 && t.isFinite ? t : 1
     }
 
+    /// A temperature at the format's extremes, where 1/T, S·T or z/T leave the format: near the
+    /// largest finite value (1/T and p/T subnormal, S·T overflowing), at the least subnormal and
+    /// least normal values (z/T overflowing for every z beyond T·max), and the powers of two 2⁻¹…2⁻⁸
+    /// near which z/T of the largest logits overflows.
+    public func extremeTemperature(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
+        let big = format.greatestFiniteMagnitude
+        let candidates: [Double] = [
+            big, step(big, by: -Int.random(in: 1...4, using: &rng), in: format),
+            format.rounded(big / Double(Int.random(in: 2...8, using: &rng))),
+            Double(sign: .plus, exponent: big.exponent - Int.random(in: 0...3, using: &rng), significand: 1),
+            format.leastNonzeroMagnitude, step(format.leastNonzeroMagnitude, by: Int.random(in: 1...3, using: &rng), in: format),
+            format.leastNormalMagnitude, step(format.leastNormalMagnitude, by: Int.random(in: -2...2, using: &rng), in: format),
+            Double(sign: .plus, exponent: -Int.random(in: 1...8, using: &rng), significand: 1),
+        ]
+        let t = candidates.randomElement(using: &rng)!
+        return t > 0 && t.isFinite ? t : format.leastNonzeroMagnitude
+    }
+
     /// Targets for a row function: a class index, a soft vector summing to 1 (as well as the format
-    /// allows) or not, or a label-smoothed one-hot.
+    /// allows) or not, a vector of both signs or far from normalized (`signedTargets`, 7 %), or a
+    /// label-smoothed one-hot.
     public func rowTarget(classes n: Int, _ format: FloatFormat, _ rng: inout SplitMix64) -> Target {
         let r = Double.random(in: 0..<1, using: &rng)
         let y = Int.random(in: 0..<n, using: &rng)
@@ -224,9 +245,27 @@ public struct ProblemGenerator: Sendable {
             let s = w.reduce(0, +)
             return .vector(w.map { format.rounded($0 / s) })
         }
-        if r < 0.85 { return .vector((0..<n).map { _ in format.rounded(Double.random(in: 0...1, using: &rng)) }) }
+        if r < 0.78 { return .vector((0..<n).map { _ in format.rounded(Double.random(in: 0...1, using: &rng)) }) }
+        if r < 0.85 { return .vector(signedTargets(classes: n, format, &rng)) }
         let eps = [0.1, 0.05, 0.2].randomElement(using: &rng)!
         return .vector((0..<n).map { format.rounded(($0 == y ? 1 - eps : 0) + eps / Double(n)) })
+    }
+
+    /// Row targets of both signs or unnormalized (the protocol accepts any finite row targets):
+    /// ±1 and 0 (Σt small against its terms: the terms tᵢ·(LSE − zᵢ/T) cancel), N(0, σ²) with σ
+    /// from 10⁻³ to 10³, or a normalized vector scaled by a large or tiny factor.
+    public func signedTargets(classes n: Int, _ format: FloatFormat, _ rng: inout SplitMix64) -> [Double] {
+        let big = format.greatestFiniteMagnitude
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0:
+            return (0..<n).map { _ in [1.0, -1, 0, 2, -0.5].randomElement(using: &rng)! }
+        case 1:
+            let scale = [1e-3, 1, 1e3].randomElement(using: &rng)!
+            return (0..<n).map { _ in max(-big, min(big, format.rounded(rng.gaussian() * scale))) }
+        default:
+            let factor = [1e-3, 100, -1, format.rounded(big.squareRoot())].randomElement(using: &rng)!
+            return (0..<n).map { _ in format.rounded(Double.random(in: 0...1, using: &rng) / Double(n) * factor) }
+        }
     }
 
     /// A target in [0, 1] for an elementwise loss, biased to 0, 1 and ½.
