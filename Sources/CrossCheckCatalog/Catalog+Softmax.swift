@@ -71,9 +71,13 @@ extension Catalog {
                 let top = p.logits.max()! / p.temperature
                 let low = f.rounded(top), high = f.rounded(top + log(n))
                 guard low.isFinite && high.isFinite else { return }
-                try require(f.ordinal(lse) >= f.ordinal(low) - Int(m) - 1,
+                // The bounds themselves are formed in Double: max/T, log n and their sum each round
+                // once (libm's log within 1 ulp), which matters in binary64 — at n equal logits LSE
+                // meets the upper bound exactly — and, in absolute terms, where max/T ≈ −log n cancels.
+                let formed = 4 * (top.magnitude.ulp + log(n).ulp)
+                try require(lse >= low - slack(low, f, m) - formed,
                             "LSE = \(show(lse, f)) < max z/T = \(show(low, f))")
-                try require(f.ordinal(lse) <= f.ordinal(high) + Int(m) + 1,
+                try require(lse <= high + slack(high, f, m) + formed,
                             "LSE = \(show(lse, f)) > max z/T + log n = \(show(high, f))")
             }
         }
