@@ -120,8 +120,10 @@ struct IntervalArithmetic: EnclosureArithmetic {
 
     /// Below this argument e^x is not representable in MPFR's widest exponent range.
     static let expUnderflowArgument = MPFloat(-0x1p61)
-    /// e^(−2⁶¹) < 2^(−2⁶¹).
-    static let expUnderflowBound = MPFloat(1.0).scaled(byPowerOfTwo: -(1 << 61))
+    /// e^(−2⁶¹) < 2^(−2⁶¹). Made in MPFR's widest exponent range whatever the thread's range is at
+    /// first use: in the default range 2^(−2⁶¹) underflows to 0, and a vanishing term bounded by
+    /// [0, 0] would silently lose its perturbation (the sign of a zero limit, the side of a midpoint).
+    static let expUnderflowBound = ExponentRange.widest { MPFloat(1.0).scaled(byPowerOfTwo: -(1 << 61)) }
 
     /// e^q for an exact q: exact 1 at q = 0; exactly 0 in limit mode when it is a vanishing term;
     /// otherwise each end of q's interval, rounded outward ([0, 2^(−2⁶¹)] below MPFR's range).

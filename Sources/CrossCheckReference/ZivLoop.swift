@@ -138,7 +138,10 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
         guard precision <= (limitMode ? limitCap : cap) else {
             throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits, nor in limit mode within \(limitCap) (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
         }
-        let vanishing = limitMode ? VanishingTerms(exponents!, below: MPRational(integer: -precision), precision: precision) : nil
+        // In the widest exponent range, as every enclosure here: the bound e^(d_G) underflows otherwise.
+        let vanishing = limitMode
+            ? ExponentRange.widest { VanishingTerms(exponents!, below: MPRational(integer: -precision), precision: precision) }
+            : nil
         if let vanishing {
             pending = limitLevel(formula, finisher, vanishing, precision: precision, pending: pending, results: &results)
         } else if !limitMode || precision > cap {

@@ -154,3 +154,14 @@ import Testing
         #expect(g.second.provenSign == -1)
     }
 }
+
+/// The bound of exponentials below MPFR's range must not depend on the exponent range of the
+/// thread that first uses it: made in a narrow range it underflowed to 0, and vanishing terms lost
+/// their perturbation (seen as flaky wrong signs of zero limits, depending on test order).
+@Suite struct UnderflowBoundTests {
+    @Test func boundIsPositiveWhateverTheCallersRange() {
+        let bound = ExponentRange.with(emin: -1074, emax: 1024) { IntervalArithmetic.expUnderflowBound }
+        #expect(!bound.isZero && bound.isFinite)
+        #expect(ExponentRange.widest { bound.exponent } < -(1 << 60))
+    }
+}
