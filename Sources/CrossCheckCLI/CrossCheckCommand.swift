@@ -17,7 +17,7 @@ public struct CrossCheckCommand: ParsableCommand {
     /// Runs the command line, after a warning on stderr about a wrong `CROSSCHECK_KERNELS_ISA`.
     public static func main() {
         if let problem = KernelISA.environmentProblem {
-            FileHandle.standardError.write(Data("warning: \(problem)\n".utf8))
+            Diagnostics.write("warning: \(problem)")
         }
         main(nil)
     }

@@ -40,22 +40,18 @@ public struct EvalCommand: ParsableCommand {
     }
 
     public func run() throws {
-        var chosen: any SoftmaxImplementation = Implementations.named("reference")!
-        if !reference {
-            do { chosen = try implementation.resolve().make() } catch {
-                Diagnostics.write("error: \(error.message)")
-                throw ExitCode(ExitStatus.usage.rawValue)
+        try runCommand { () throws(AuditError) -> ExitStatus in
+            let chosen = reference ? Implementations.named("reference")! : try implementation.resolve().make()
+            let session = ProtocolSession(implementation: chosen)
+            let ok = session.serve(readLine: { Swift.readLine(strippingNewline: true) }) { line in
+                print(line)
+                fflush(nil)  // flushes stdout (and every other output stream)
             }
+            if let _ = getenv("CROSSCHECK_REPORT_LIVE_HANDLES") {
+                // For leak tests: every mpfr_t/mpq_t still initialized (static caches included).
+                FileHandle.standardError.write(Data("live mpfr_t: \(MPFloat.liveCount), live mpq_t: \(MPRational.liveCount)\n".utf8))
+            }
+            return ok ? .passed : .failed
         }
-        let session = ProtocolSession(implementation: chosen)
-        let ok = session.serve(readLine: { Swift.readLine(strippingNewline: true) }) { line in
-            print(line)
-            fflush(nil)  // flushes stdout (and every other output stream)
-        }
-        if let _ = getenv("CROSSCHECK_REPORT_LIVE_HANDLES") {
-            // For leak tests: every mpfr_t/mpq_t still initialized (static caches included).
-            FileHandle.standardError.write(Data("live mpfr_t: \(MPFloat.liveCount), live mpq_t: \(MPRational.liveCount)\n".utf8))
-        }
-        if !ok { throw ExitCode(ExitStatus.failed.rawValue) }
     }
 }
