@@ -19,10 +19,6 @@ import Testing
         try reference.evaluate(try ProtocolCodec.decodeRequest(line)).values
     }
 
-    func sameBits(_ a: [Double], _ b: [Double]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
-    }
-
     /// Three maximal logits, e^(−100000/3) and e^(−100000) vanishing: p₅ = 1/(3 + A), A > 0 tiny,
     /// and output 5's limit (Σt/3 − t₅)/3 is exactly the midpoint 12241775605074367/2⁵⁸; the value
     /// lies below it (the derivative with respect to A is −Σt/(9·(3 + A)²) < 0).
@@ -56,27 +52,13 @@ import Testing
     /// differences, 9 outputs beyond its cap. The reference before limit mode's vanishing threshold
     /// failed on one of them.
     @Test func fixedSeedSample() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/perturbation/extreme_sample.jsonl")
-        let text = try String(contentsOf: url, encoding: .utf8)
         var checked = 0
-        for (number, line) in text.split(separator: "\n").enumerated() where !line.isEmpty {
-            guard case .object(let fields) = try JSONValue.parse(String(line)),
-                  let request = fields["request"], let answer = fields["answer"] else {
-                Issue.record("line \(number + 1): not a request/answer line")
-                continue
-            }
-            let problem = try ProtocolCodec.decodeRequest(String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
-            let expected = try ProtocolCodec.decodeAnswer(String(decoding: try JSONEncoder().encode(answer), as: UTF8.self), for: problem)
+        for (number, problem, expected) in try storedAnswers(packageRoot.appendingPathComponent("Fixtures/perturbation/extreme_sample.jsonl")) {
             do {
                 let got = try reference.evaluate(problem)
-                let same = got.values.count == expected.values.count && zip(got.values, expected.values).allSatisfy {
-                    ($0.isNaN && $1.isNaN) || $0.bitPattern == $1.bitPattern
-                }
-                #expect(same, "line \(number + 1): \(ProtocolCodec.encodeRequest(problem)) gave \(ProtocolCodec.encode(got, format: problem.format)), stored \(ProtocolCodec.encode(expected, format: problem.format))")
+                #expect(sameBits(got.values, expected.values, nanMatchesNaN: true), "line \(number): \(ProtocolCodec.encodeRequest(problem)) gave \(ProtocolCodec.encode(got, format: problem.format)), stored \(ProtocolCodec.encode(expected, format: problem.format))")
             } catch {
-                Issue.record("line \(number + 1): \(ProtocolCodec.encodeRequest(problem)): \(error)")
+                Issue.record("line \(number): \(ProtocolCodec.encodeRequest(problem)): \(error)")
             }
             checked += 1
         }

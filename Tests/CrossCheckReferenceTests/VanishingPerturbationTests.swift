@@ -26,10 +26,6 @@ import Testing
         return try reference.evaluate(Problem(function: f, format: format, logits: logits, target: .vector(targets))).values
     }
 
-    func sameBits(_ a: [Double], _ b: [Double]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
-    }
-
     /// The shrunk counterexamples of `crosscheck check --external "crosscheck eval --reference"`
     /// --seed 13 and --seed 35, which ended in "could not round output 0 … within 16384 bits".
     /// Output 0's limit (t₂ − t₀)/2 is a binary64 midpoint and its coefficient (½ − t₂)/2 > 0: the
