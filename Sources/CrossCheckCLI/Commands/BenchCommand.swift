@@ -119,6 +119,7 @@ public struct BenchCommand: ParsableCommand {
                         case .float16: m = try measure(Float16.self, name, r, c, t)
                         case .float32: m = try measure(Float.self, name, r, c, t)
                         case .float64: m = try measure(Double.self, name, r, c, t)
+                        case .bfloat16: m = try measure(BFloat16.self, name, r, c, t)
                         default: preconditionFailure("validate() admits only formats with kernels")
                         }
                         emit(style == .table ? rendered.row(m) : m.jsonLine)
