@@ -18,10 +18,19 @@ public struct FastPathImplementation: SoftmaxImplementation {
         format == .float64 ? 2 : 1
     }
 
+    /// Float16 and bfloat16 logits with float32 results (autocast's loss and gradient), for every
+    /// function. A mixed problem is the output format's problem on the same values (float32 holds
+    /// every Float16 and bfloat16 value exactly), so it runs the Float kernels — as the batch
+    /// calls on `LogitsBuffer<BFloat16>` with Float outputs do — within Float's 1 ulp.
+    public var mixedPrecisionPairs: [FormatPair] { [FormatPair(.bfloat16, .float32), FormatPair(.float16, .float32)] }
+
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
-        guard !problem.isMixedPrecision else {
-            throw ImplementationError.declined("fast paths: \(problem.format.rawValue) in, \(problem.outputFormat.rawValue) out is not supported")
+        if problem.isMixedPrecision {
+            guard mixedPrecisionPairs.contains(FormatPair(problem.format, problem.outputFormat)) else {
+                throw ImplementationError.declined("fast paths: \(problem.format.rawValue) in, \(problem.outputFormat.rawValue) out is not supported")
+            }
+            return try Self.evaluate(problem, as: Float.self)
         }
         switch problem.format {
         case .float16: return try Self.evaluate(problem, as: Float16.self)
