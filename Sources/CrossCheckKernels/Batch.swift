@@ -55,7 +55,8 @@ public enum TargetsBuffer<Scalar: KernelScalar> {
     case soft(UnsafeBufferPointer<Scalar>)
 }
 
-/// The kernels of the softmax family over batches, for Float16, Float and Double.
+/// The kernels of the softmax family over batches, for Float16, bfloat16, Float and Double (and
+/// mixed precision: narrow logits with wider results, `MixedPrecision.swift`).
 ///
 /// Accuracy against the correctly rounded result (exact z/T): Float16 and Float ≤ 1 ulp, Double
 /// ≤ 2 ulp (measured ≤ 1) for every output, including logits spread over the whole format, near

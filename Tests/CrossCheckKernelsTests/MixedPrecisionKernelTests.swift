@@ -8,7 +8,7 @@ import _CrossCheckKernelsC
 /// bfloat16 stores of the vector path, and mixed precision (Float16/bfloat16 logits, Float
 /// results) through the batch API and `FastPathImplementation`, against the MPFR reference.
 @Suite("bfloat16 stores and mixed precision", .serialized)
-struct MixedPrecisionTests {
+struct MixedPrecisionKernelTests {
     static let paths = KernelISA.allCases.filter(\.isSupported)
     static let functions: [SoftmaxFunction] = [.logsumexp, .softmax, .logSoftmax, .crossEntropy, .crossEntropyGrad]
 
