@@ -314,11 +314,17 @@ struct RowFormula: EnclosureFormula {
     var exponents: [MPRational] { row.gaps.compactMap { $0 } }
 
     func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
-        let e = RowEvaluation(row, arithmetic)
         var out: [A.Number] = []
         out.reserveCapacity(outputs.count)
-        for i in outputs { out.append(try output(e, i)) }
+        try forEachEnclosure(arithmetic, outputs) { _, x in out.append(x) }
         return out
+    }
+
+    /// One `RowEvaluation` for the row (its exponentials and sums computed once), each output
+    /// handed on as soon as it is enclosed.
+    func forEachEnclosure<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int], _ body: (Int, A.Number) -> Void) throws(NeedsMorePrecision) {
+        let e = RowEvaluation(row, arithmetic)
+        for (k, i) in outputs.enumerated() { body(k, try output(e, i)) }
     }
 
     private func output<A: EnclosureArithmetic>(_ e: RowEvaluation<A>, _ i: Int) throws(NeedsMorePrecision) -> A.Number {

@@ -153,19 +153,34 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
         } else if !limitMode || precision > cap {
             // Plain interval arithmetic (in limit mode at a level where nothing vanishes, beyond the
             // precisions it already failed at).
-            let arithmetic = IntervalArithmetic(precision: precision)
-            if let enclosures = enclose(formula, arithmetic, pending) {
-                var stillPending: [Int] = []
-                for (k, index) in pending.enumerated() {
-                    if let rounded = ExponentRange.widest({ finisher.decide(enclosures[k]) }) { results[index] = rounded } else { stillPending.append(index) }
-                }
-                pending = stillPending
-            }
-            // nil: a denominator's ball contained zero: retry everything pending at a higher precision.
+            pending = plainLevel(formula, finisher, precision: precision, pending: pending, results: &results)
         }
         precision *= 2
     }
     return results.map { $0! }
+}
+
+/// Decides what it can of `pending` in plain interval arithmetic at `precision`, each output as
+/// soon as it is enclosed (one enclosure held at a time, not the row's); returns the rest. When a
+/// denominator's interval contains zero the outputs not yet given stay pending for a higher
+/// precision (those given were decided or are pending on their own).
+private func plainLevel<F: Finisher, Formula: EnclosureFormula>(
+    _ formula: Formula, _ finisher: F, precision: Int, pending: [Int], results: inout [F.Value?]
+) -> [Int] {
+    let arithmetic = IntervalArithmetic(precision: precision)
+    var decided: [(index: Int, value: F.Value)] = []
+    var stillPending: [Int] = []
+    var given = 0
+    ExponentRange.widest {
+        do {
+            try formula.forEachEnclosure(arithmetic, pending) { k, enclosure in
+                given = k + 1
+                if let rounded = finisher.decide(enclosure) { decided.append((pending[k], rounded)) } else { stillPending.append(pending[k]) }
+            }
+        } catch {}
+    }
+    for d in decided { results[d.index] = d.value }
+    return stillPending + pending[given...]
 }
 
 /// Decides what it can of `pending` exactly, as rational functions of the exponentials
