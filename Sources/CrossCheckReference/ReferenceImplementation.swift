@@ -57,9 +57,9 @@ public struct ReferenceImplementation: SoftmaxImplementation {
         if problem.function.shape != .elementwise && problem.logits.count > maximumLogits {
             throw ImplementationError.declined("a row of \(problem.logits.count) logits is longer than the reference's limit of \(maximumLogits) (about \(Self.bytesPerLogit) bytes of memory a logit; set \(Self.maximumLogitsVariable) to change it)")
         }
-        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
+        if usesFirstEvaluation, !problem.isMixedPrecision, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
-            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
+            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.outputFormat))
             return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
         } catch {
             throw ImplementationError.undecided(error.message)
