@@ -24,11 +24,11 @@ public struct ReferenceImplementation: SoftmaxImplementation {
     /// of taking memory beyond the bound (see `bytesPerLogit`).
     public let maximumLogits: Int
 
-    /// Measured resident memory of a long row's MPFR evaluation, per logit, with the protocol's
-    /// parsed request (README, "Memory of the reference"); the bound `maximumLogits` is set from.
-    public static let bytesPerLogit = 520
+    /// A bound on the resident memory of a long row's evaluation per logit, protocol included
+    /// (measured 320–360 bytes; README, "Memory of the reference"); `maximumLogits` is set from it.
+    public static let bytesPerLogit = 400
 
-    /// 2²¹ logits (≈ 1.1 GB at `bytesPerLogit`), or `CROSSCHECK_REFERENCE_MAX_LOGITS` when it is a
+    /// 2²¹ logits (≈ 840 MB at `bytesPerLogit`), or `CROSSCHECK_REFERENCE_MAX_LOGITS` when it is a
     /// positive integer (`maximumLogitsProblem` says when it is not).
     public static var defaultMaximumLogits: Int {
         if let text = ProcessInfo.processInfo.environment[maximumLogitsVariable], let n = Int(text), n > 0 { return n }
