@@ -38,8 +38,10 @@ import Foundation
 /// Every bound is then inflated by 1 % and 2⁻¹⁰⁶⁰. The sign of the exact result is known for σ
 /// (> 0), bce (> 0 for 0 ≤ t ≤ 1), and — when |d̂| > B_d, or when the constant ½ − t, 1 − t or −t is
 /// exactly 0 (then σ − t is ± a σ or tanh term: nonzero for x ≠ 0, even where it underflows) — for
-/// σ − t, mse (> 0) and mse′ (that of σ − t); the interval is clipped at that zero, so that a result far below the format's least
-/// subnormal rounds to the zero of the right sign without MPFR.
+/// σ − t, mse (> 0) and mse′ (that of σ − t); the interval is clipped at that zero, so that a
+/// result far below the format's least subnormal rounds to the zero of the right sign without MPFR.
+/// At t = ½ and 0 < |x| < 2⁻³⁰ the sign of the Taylor remainder decides instead
+/// (`leadingTermAtHalf`).
 enum ElementwiseFirstEvaluation {
     static let u = 0x1p-53, libm = 0x1p-51, tiny = 0x1p-1060
 

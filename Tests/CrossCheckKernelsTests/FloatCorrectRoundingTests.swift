@@ -43,8 +43,8 @@ import Testing
     @Test func roundingTestFlagsOnlyValuesNearMidpoints() {
         let midpoint = 0.5 + 1.5 * 0x1p-24
         #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint))
-        #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint + 32 * 0x1p-53))
-        #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint + 33 * 0x1p-53))
+        #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint + 64 * 0x1p-53))
+        #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint + 65 * 0x1p-53))
         #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(0.5))
         #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(0))
         #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(1.5 * 0x1p-149))  // subnormal midpoint
