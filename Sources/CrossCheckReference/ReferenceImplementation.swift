@@ -26,12 +26,13 @@ public struct ReferenceImplementation: SoftmaxImplementation {
     /// `ImplementationError.undecided` if the precision cap is ever reached (a bug to report).
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
-        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
+        if usesFirstEvaluation, !problem.isMixedPrecision, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
-            if usesFirstEvaluation && problem.function.shape == .elementwise && ElementwiseFirstEvaluation.applies(to: problem.format) {
+            if usesFirstEvaluation && !problem.isMixedPrecision && problem.function.shape == .elementwise
+                && ElementwiseFirstEvaluation.applies(to: problem.format) {
                 return .vector(try ElementwiseReference.evaluateFirstDecidingInBinary64(problem))
             }
-            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
+            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.outputFormat))
             return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
         } catch {
             throw ImplementationError.undecided(error.message)

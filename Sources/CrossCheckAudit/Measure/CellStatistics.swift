@@ -280,6 +280,7 @@ public enum ULPDistance {
 extension Problem {
     /// The one-input problem of output i of an elementwise problem: its x, and its target if any.
     func element(_ i: Int) -> Problem {
-        Problem(function: function, format: format, logits: [logits[i]], target: targetVector.map { .vector([$0[i]]) })
+        Problem(function: function, format: format, outputFormat: outputFormat, logits: [logits[i]],
+                target: targetVector.map { .vector([$0[i]]) })
     }
 }

@@ -100,10 +100,6 @@ public struct FlawedImplementation: SoftmaxImplementation {
     }
 
     static func nextAway(_ x: Double, _ f: FloatFormat) -> Double {
-        switch f {
-        case .float16: return Double(x > 0 ? Float16(x).nextUp : Float16(x).nextDown)
-        case .float32: return Double(x > 0 ? Float(x).nextUp : Float(x).nextDown)
-        case .float64: return x > 0 ? x.nextUp : x.nextDown
-        }
+        x > 0 ? f.nextUp(x) : f.nextDown(x)
     }
 }
