@@ -301,12 +301,29 @@ public enum SoftmaxKernels {
                 throw .targetOutsideUnitInterval(index: bad, value: t[bad].kernelDouble)
             }
         }
-        if kind.isPrecise && S.isDoubleFormat {
+        if S.floatFormat == .float32 {
+            correctlyRoundedFloat(kind, x, t, out)
+        } else if kind.isPrecise && S.isDoubleFormat {
             for i in x.indices { out[i] = ElementwiseKernel<S, ExtendedDoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
         } else if kind.isPrecise || S.isDoubleFormat {
             for i in x.indices { out[i] = ElementwiseKernel<S, DoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
         } else {
             for i in x.indices { out[i] = ElementwiseKernel<S, Double>.evaluate(kind, x[i], t?[i] ?? 0) }
+        }
+    }
+
+    /// The elementwise functions of Float inputs, correctly rounded (`CorrectlyRoundedFloatElementwise`).
+    private static func correctlyRoundedFloat<S: KernelScalar>(_ kind: ElementwiseKind, _ x: UnsafeBufferPointer<S>, _ t: UnsafeBufferPointer<S>?, _ out: UnsafeMutableBufferPointer<S>) {
+        x.withMemoryRebound(to: Float.self) { x in
+            out.withMemoryRebound(to: Float.self) { out in
+                if let t {
+                    t.withMemoryRebound(to: Float.self) { t in
+                        for i in x.indices { out[i] = CorrectlyRoundedFloatElementwise.evaluate(kind, x[i], t[i]) }
+                    }
+                } else {
+                    for i in x.indices { out[i] = CorrectlyRoundedFloatElementwise.evaluate(kind, x[i], 0) }
+                }
+            }
         }
     }
 

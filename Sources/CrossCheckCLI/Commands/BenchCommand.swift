@@ -25,7 +25,8 @@ public struct BenchCommand: ParsableCommand {
         discussion: """
         Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). \
         Default functions: softmax, log_softmax, cross_entropy, cross_entropy_grad \
-        (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work; `copy` \
+        (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work, and the \
+        elementwise sigmoid and bce_with_logits — on one thread, targets 0, ½, 1 in turn; `copy` \
         times copying the logits to the output: the machine's copy bandwidth on the same \
         bytes).
 
