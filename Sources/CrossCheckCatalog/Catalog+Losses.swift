@@ -10,13 +10,7 @@ extension Catalog {
         name: "loss-identities",
         summary: "CE(z, y) = LSE(z/T) − z_y/T ≥ 0; BCE-with-logits(x, t) = CE([0, x], targets [1 − t, t]) (binary CE is C = 2 with a sigmoid); σ(−x) = 1 − σ(x).",
         functions: [.crossEntropy, .bceWithLogits, .sigmoid],
-        generate: { g, f, format, rng in
-            var p = g.restricted(to: finiteKinds).problem(f, format, &rng)
-            if f == .crossEntropy, case .vector = p.target, rng.chance(0.7) {
-                p.target = .classIndex(Int.random(in: 0..<p.logits.count, using: &rng))
-            }
-            return p
-        },
+        rowKinds: finiteKinds, targetShapes: [.classIndex, .zeroOne, .fraction],
         check: { p, c in
             let f = p.format, m = c.maxULP(p.function, f)
             let got = try c.values(p)
@@ -60,9 +54,13 @@ extension Catalog {
         name: "gradient-identities",
         summary: "∂CE/∂zᵢ = ((Σt)pᵢ − tᵢ)/T — p − y scaled by 1/T for a class index, summing to 0 and lying in [−1/T, 1/T] — and it matches the derivative of the reference loss (central differences of the 200-bit reference).",
         functions: [.crossEntropyGrad],
+        rowKinds: [.normal, .nearTies, .equal, .dominant, .gap, .singleClass, .nearOne],
         generate: { g, f, format, rng in
-            var p = g.restricted(to: [.normal, .nearTies, .equal, .dominant, .gap]).problem(f, format, &rng)
-            if p.logits.count > 64 { p.logits = Array(p.logits.prefix(64)); p.target = g.rowTarget(classes: 64, format, &rng) }
+            var p = g.problem(f, format, &rng)
+            if p.logits.count > 64 {
+                p.logits = Array(p.logits.prefix(64))
+                p.target = g.rowTarget(g.targetShapes?.first ?? .classIndex, logits: p.logits, temperature: p.temperature, format, &rng)
+            }
             return p
         },
         check: { p, c in
