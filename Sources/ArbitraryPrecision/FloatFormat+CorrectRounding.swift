@@ -8,7 +8,9 @@ extension FloatFormat {
     /// The MPFR description of the format, for correct rounding: precision p, and MPFR's exponent
     /// range [emin, emax] (x = m·2ᵉ with ½ ≤ |m| < 1) with emin lowered by p − 1 for the subnormals.
     public var ieee: IEEEBinaryFormat {
-        IEEEBinaryFormat(precision: precision, emin: minimumNormalExponent - precision + 2, emax: maximumExponent + 1)
+        IEEEBinaryFormat(
+            precision: precision, emin: minimumNormalExponent - precision + 2, emax: maximumExponent + 1,
+            finiteLimit: hasInfinities ? nil : greatestFiniteMagnitude)
     }
 
     /// Reads `text` (decimal, hexadecimal float, `inf`, `-inf`, `nan`) as the nearest value of this

@@ -18,11 +18,12 @@ extension Catalog {
     /// ```
     public static func check(
         _ implementation: any SoftmaxImplementation, properties: [Property] = Catalog.all,
-        functions: [SoftmaxFunction]? = nil, formats: [FloatFormat] = FloatFormat.allCases,
+        functions: [SoftmaxFunction]? = nil, formats: [FloatFormat]? = nil,
         seed: UInt64 = 1, examples: Int? = nil, maxULP: Double? = nil
     ) -> [PropertyOutcome] {
         let runner = CheckRunner(
-            reference: ReferenceImplementation(), seed: seed, examples: examples, formats: formats,
+            reference: ReferenceImplementation(), seed: seed, examples: examples,
+            formats: formats ?? implementation.supportedFormats,
             functions: functions, maxULPOverride: maxULP, regressions: nil, saveCounterexamples: false
         )
         let applicable = properties.filter { p in functions.map { fs in p.functions.contains { fs.contains($0) } } ?? true }

@@ -13,21 +13,28 @@ enum PlainShifted {
         case .float16: return run(f, z.map { Float16($0) }, exp: { Float16(Foundation.exp(Float($0))) }, log: { Float16(Foundation.log(Float($0))) }).map(Double.init)
         case .float32: return run(f, z.map { Float($0) }, exp: { Foundation.exp($0) }, log: { Foundation.log($0) }).map(Double.init)
         case .float64: return run(f, z, exp: { Foundation.exp($0) }, log: { Foundation.log($0) })
+        default:
+            // Double arithmetic rounded to the format after every operation: each operation's error
+            // is at most u(1 + 2⁻⁴⁵) (two roundings, the first 2⁻⁴⁵ of the second's).
+            return run(f, z, exp: { format.rounded(Foundation.exp($0)) }, log: { format.rounded(Foundation.log($0)) },
+                       round: format.rounded)
         }
     }
 
-    static func run<S: BinaryFloatingPoint>(_ f: SoftmaxFunction, _ x: [S], exp: (S) -> S, log: (S) -> S) -> [S] {
+    static func run<S: BinaryFloatingPoint>(
+        _ f: SoftmaxFunction, _ x: [S], exp: (S) -> S, log: (S) -> S, round: (S) -> S = { $0 }
+    ) -> [S] {
         let a = x.max()!
         var s: S = 0
         var e: [S] = []
         e.reserveCapacity(x.count)
         for xi in x {
-            let v = exp(xi - a)
+            let v = exp(round(xi - a))
             e.append(v)
-            s += v
+            s = round(s + v)
         }
-        if f == .logsumexp { return [a + log(s)] }
-        return e.map { $0 / s }
+        if f == .logsumexp { return [round(a + log(s))] }
+        return e.map { round($0 / s) }
     }
 }
 

@@ -1,12 +1,12 @@
 extension FloatFormat {
-    /// The spacing of the format's values at x: ulp(x) (the least subnormal below the normal range).
+    /// The spacing of the format's values at x: ulp(x) = 2^(max(e, emin) − p + 1) with e = ⌊log₂|x|⌋
+    /// (the least subnormal below the normal range).
     public func ulp(_ x: Double) -> Double {
         guard x.isFinite else { return .nan }
-        switch self {
-        case .float16: return Double(Float16(x).ulp)
-        case .float32: return Double(Float(x).ulp)
-        case .float64: return x.ulp
-        }
+        let y = rounded(x)
+        guard y.isFinite else { return .nan }
+        let e = y == 0 ? minimumNormalExponent : Swift.max(Int(y.exponent), minimumNormalExponent)
+        return Double(sign: .plus, exponent: e - precision + 1, significand: 1)
     }
 
     /// 2⁻ᵖ: the unit roundoff (half the spacing just above 1).

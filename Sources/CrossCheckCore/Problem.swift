@@ -8,24 +8,36 @@ public enum Target: Sendable, Hashable {
 
 /// One evaluation: a function applied to one row (or one vector of elementwise inputs) in a format.
 ///
-/// Every number is exactly a value of `format`, carried as a Double. A `Problem` made by the
+/// Every input number is exactly a value of `format`, carried as a Double; the results are rounded
+/// to `outputFormat` (mixed precision as frameworks run it: bfloat16 logits with a float32 loss,
+/// float32 logits with FP8 probabilities), which is `format` unless the problem says otherwise. A `Problem` made by the
 /// protocol layer has been validated (`validate()`), so implementations can rely on its shape.
 public struct Problem: Sendable, Hashable {
     public var function: SoftmaxFunction
+    /// The format of the inputs: logits, temperature, targets.
     public var format: FloatFormat
+    /// The format the results are rounded to.
+    public var outputFormat: FloatFormat
     /// The logits z of a row, or the x values of an elementwise function.
     public var logits: [Double]
     /// T > 0, finite; 1 unless given.
     public var temperature: Double
     public var target: Target?
 
-    public init(function: SoftmaxFunction, format: FloatFormat, logits: [Double], temperature: Double = 1, target: Target? = nil) {
+    public init(
+        function: SoftmaxFunction, format: FloatFormat, outputFormat: FloatFormat? = nil,
+        logits: [Double], temperature: Double = 1, target: Target? = nil
+    ) {
         self.function = function
         self.format = format
+        self.outputFormat = outputFormat ?? format
         self.logits = logits
         self.temperature = temperature
         self.target = target
     }
+
+    /// True when the results are rounded to a format other than the inputs'.
+    public var isMixedPrecision: Bool { outputFormat != format }
 
     /// The target vector, with a class index expanded to one-hot.
     public var targetVector: [Double]? {

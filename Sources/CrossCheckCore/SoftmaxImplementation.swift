@@ -9,11 +9,24 @@ public protocol SoftmaxImplementation: Sendable {
     /// The largest error this implementation claims for `function` in `format`, in ulps of the
     /// format from the correctly rounded result (0: correctly rounded). Checks hold it to this.
     func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double
+
+    /// The input formats a check covers by default (the user may name others: the implementation
+    /// then answers or declines them).
+    var supportedFormats: [FloatFormat] { get }
+
+    /// The mixed-precision pairs (input format ≠ output format) a check covers by default.
+    var mixedPrecisionPairs: [FormatPair] { get }
 }
 
 extension SoftmaxImplementation {
     /// By default an implementation claims to be correctly rounded.
     public func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double { 0 }
+
+    /// By default, binary16, binary32 and binary64.
+    public var supportedFormats: [FloatFormat] { FloatFormat.ieeeFormats }
+
+    /// By default, none.
+    public var mixedPrecisionPairs: [FormatPair] { [] }
 }
 
 /// Why an implementation gave no answer to a valid problem. The cases are told apart by type, never
@@ -42,4 +55,20 @@ public enum ImplementationError: Error, Sendable, Hashable, CustomStringConverti
         case .failed(let m), .undecided(let m): return m
         }
     }
+}
+
+/// Inputs read in one format and results rounded to another, as mixed-precision frameworks run a
+/// loss (autocast: bfloat16 logits, float32 loss and gradient) or quantize its outputs (float32
+/// logits, FP8 probabilities).
+public struct FormatPair: Sendable, Hashable, CustomStringConvertible {
+    public var input: FloatFormat
+    public var output: FloatFormat
+
+    public init(_ input: FloatFormat, _ output: FloatFormat) {
+        self.input = input
+        self.output = output
+    }
+
+    /// `bfloat16→float32`; a single format's name when input and output agree.
+    public var description: String { input == output ? input.rawValue : "\(input.rawValue)→\(output.rawValue)" }
 }

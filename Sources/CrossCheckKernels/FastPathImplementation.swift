@@ -10,6 +10,9 @@ public struct FastPathImplementation: SoftmaxImplementation {
 
     public init() {}
 
+    /// The formats with kernels: binary16, binary32, binary64.
+    public var supportedFormats: [FloatFormat] { FloatFormat.ieeeFormats }
+
     /// The accuracy targets of the kernels: 1 ulp for Float16 and Float, 2 for Double.
     public func maximumULPError(_ function: SoftmaxFunction, _ format: FloatFormat) -> Double {
         format == .float64 ? 2 : 1
@@ -17,10 +20,14 @@ public struct FastPathImplementation: SoftmaxImplementation {
 
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
+        guard !problem.isMixedPrecision else {
+            throw ImplementationError.declined("fast paths: \(problem.format.rawValue) in, \(problem.outputFormat.rawValue) out is not supported")
+        }
         switch problem.format {
         case .float16: return try Self.evaluate(problem, as: Float16.self)
         case .float32: return try Self.evaluate(problem, as: Float.self)
         case .float64: return try Self.evaluate(problem, as: Double.self)
+        default: throw ImplementationError.declined("fast paths: no \(problem.format.rawValue) kernels")
         }
     }
 

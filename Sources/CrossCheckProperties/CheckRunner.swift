@@ -113,7 +113,7 @@ public struct CheckRunner: Sendable {
     public var unusable: (@Sendable () -> String?)?
 
     public init(
-        reference: any SoftmaxImplementation, seed: UInt64, examples: Int? = nil, formats: [FloatFormat] = FloatFormat.allCases,
+        reference: any SoftmaxImplementation, seed: UInt64, examples: Int? = nil, formats: [FloatFormat] = FloatFormat.ieeeFormats,
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,

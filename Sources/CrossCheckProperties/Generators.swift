@@ -84,6 +84,7 @@ public struct ProblemGenerator: Sendable {
             case .float16: x = Double(Float16(bitPattern: UInt16.random(in: 0...UInt16.max, using: &rng)))
             case .float32: x = Double(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng)))
             case .float64: x = Double(bitPattern: rng.next())
+            default: x = format.value(bitPattern: rng.next())
             }
             if x.isFinite { return x }
         }
@@ -98,13 +99,7 @@ public struct ProblemGenerator: Sendable {
     /// `x` moved by k ulps of `format`.
     public func step(_ x: Double, by k: Int, in format: FloatFormat) -> Double {
         var y = x
-        for _ in 0..<abs(k) {
-            switch format {
-            case .float16: y = Double(k > 0 ? Float16(y).nextUp : Float16(y).nextDown)
-            case .float32: y = Double(k > 0 ? Float(y).nextUp : Float(y).nextDown)
-            case .float64: y = k > 0 ? y.nextUp : y.nextDown
-            }
-        }
+        for _ in 0..<abs(k) { y = k > 0 ? format.nextUp(y) : format.nextDown(y) }
         return y
     }
 
@@ -211,6 +206,9 @@ public struct ProblemGenerator: Sendable {
         case .float16: t = format.rounded(pow(2, Double.random(in: -24 ..< -14, using: &rng)))
         case .float32: t = format.rounded(pow(10, Double.random(in: -44 ..< -30, using: &rng)))
         case .float64: t = format.rounded(pow(10, Double.random(in: -320 ..< -300, using: &rng)))
+        default:  // between the least subnormal and the least normal value
+            let least = Double(format.minimumNormalExponent - format.precision + 1)
+            t = format.rounded(pow(2, Double.random(in: least ..< Double(format.minimumNormalExponent), using: &rng)))
         }
         let n = rng.chance(0.1) ? Int.random(in: 1...3, using: &rng) : Int.random(in: 2...40, using: &rng)
         let top = format.rounded(rng.gaussian() * format.greatestFiniteMagnitude.squareRoot())

@@ -7,12 +7,20 @@ import CrossCheckCore
 /// "temperature": "0.5", "target": 2}`. Numbers are strings (decimal, hexadecimal float, `inf`,
 /// `-inf`, `nan`) read as the nearest value of the format; `temperature` is optional; row losses
 /// take `target` (a class index, a JSON integer) or `targets` (strings, one per logit); elementwise
-/// losses take `targets`.
+/// losses take `targets`. `output_format` (optional, default `format`) names the format the results
+/// are rounded to: `{"format": "bfloat16", "output_format": "float32", …}` is bfloat16 logits with
+/// float32 results, as autocast runs a loss.
 ///
 /// Answer: `{"result": "0.25"}` or `{"result": ["0.5", "0.5"]}`, numbers as the shortest strings
 /// that read back exactly; or `{"error": "…"}` naming the field at fault.
 public enum ProtocolCodec {
-    static let knownFields: Set<String> = ["function", "format", "logits", "temperature", "target", "targets"]
+    static let knownFields: Set<String> = ["function", "format", "output_format", "logits", "temperature", "target", "targets"]
+
+    /// The formats' names, for error messages.
+    static var formatNames: String {
+        let names = FloatFormat.allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
 
     /// Decodes and validates one request line.
     public static func decodeRequest(_ line: String) throws(ProblemError) -> Problem {
@@ -25,16 +33,15 @@ public enum ProtocolCodec {
             throw ProblemError("request: expected a JSON object, got \(json.typeName)")
         }
         if let unknown = fields.keys.filter({ !knownFields.contains($0) }).sorted().first {
-            throw ProblemError("\(unknown): unknown field (expected function, format, logits, temperature, target or targets)")
+            throw ProblemError("\(unknown): unknown field (expected function, format, output_format, logits, temperature, target or targets)")
         }
         let functionName = try string(fields, "function")
         guard let function = SoftmaxFunction(rawValue: functionName) else {
             throw ProblemError("function: unknown function \(jsonQuoted(functionName)) (expected one of \(SoftmaxFunction.allCases.map(\.name).joined(separator: ", ")))")
         }
-        let formatName = try string(fields, "format")
-        guard let format = FloatFormat(rawValue: formatName) else {
-            throw ProblemError("format: unknown format \(jsonQuoted(formatName)) (expected float16, float32 or float64)")
-        }
+        let format = try self.format(fields, "format")
+        let outputGiven = fields["output_format"].map { $0 != .null } ?? false
+        let outputFormat = outputGiven ? try self.format(fields, "output_format") : format
         let logits = try numbers(fields, "logits", format)
         var temperature = 1.0
         if let t = fields["temperature"], t != .null {
@@ -66,9 +73,17 @@ public enum ProtocolCodec {
         case (.none, .none):
             break
         }
-        let problem = Problem(function: function, format: format, logits: logits, temperature: temperature, target: target)
+        let problem = Problem(function: function, format: format, outputFormat: outputFormat, logits: logits, temperature: temperature, target: target)
         try problem.validate()
         return problem
+    }
+
+    private static func format(_ fields: [String: JSONValue], _ key: String) throws(ProblemError) -> FloatFormat {
+        let name = try string(fields, key)
+        guard let format = FloatFormat(rawValue: name) else {
+            throw ProblemError("\(key): unknown format \(jsonQuoted(name)) (expected \(formatNames))")
+        }
+        return format
     }
 
     private static func string(_ fields: [String: JSONValue], _ key: String) throws(ProblemError) -> String {
@@ -120,7 +135,9 @@ public enum ProtocolCodec {
     /// The request line for `problem` (numbers as shortest round-trip strings; fields in a fixed order).
     public static func encodeRequest(_ problem: Problem) -> String {
         let f = problem.format
-        var out = "{\"function\":\"\(problem.function.name)\",\"format\":\"\(f.rawValue)\",\"logits\":["
+        var out = "{\"function\":\"\(problem.function.name)\",\"format\":\"\(f.rawValue)\","
+        if problem.isMixedPrecision { out += "\"output_format\":\"\(problem.outputFormat.rawValue)\"," }
+        out += "\"logits\":["
         out += problem.logits.map { "\"\(f.format($0))\"" }.joined(separator: ",")
         out += "]"
         if problem.temperature != 1 { out += ",\"temperature\":\"\(f.format(problem.temperature))\"" }
@@ -160,7 +177,7 @@ public enum ProtocolCodec {
         guard case .object(let fields) = json else { throw ProblemError("answer: expected a JSON object, got \(json.typeName)") }
         if case .string(let message)? = fields["error"] { throw ImplementationError.declined(message) }
         guard let result = fields["result"] else { throw ProblemError("answer: has neither \"result\" nor \"error\"") }
-        let format = problem.format
+        let format = problem.outputFormat
         func number(_ v: JSONValue, _ place: String) throws(ProblemError) -> Double {
             guard case .string(let s) = v else { throw ProblemError("\(place): expected a number as a string, got \(v.typeName)") }
             guard let x = format.parse(s) else { throw ProblemError("\(place): \(jsonQuoted(s)) is not a number") }

@@ -23,7 +23,7 @@ public struct ProtocolSession: Sendable {
         }
         do {
             let answer = try implementation.evaluate(problem)
-            return (ProtocolCodec.encode(answer, format: problem.format), true)
+            return (ProtocolCodec.encode(answer, format: problem.outputFormat), true)
         } catch let error as ProblemError {
             return (ProtocolCodec.encodeError(error.message), false)
         } catch let error as ImplementationError {

@@ -77,11 +77,7 @@ func roundJustInside(_ v: MPFloat, above: Bool, _ format: FloatFormat) -> Double
 }
 
 private func step(_ x: Double, up: Bool, _ format: FloatFormat) -> Double {
-    switch format {
-    case .float16: return Double(up ? Float16(x).nextUp : Float16(x).nextDown)
-    case .float32: return Double(up ? Float(x).nextUp : Float(x).nextDown)
-    case .float64: return up ? x.nextUp : x.nextDown
-    }
+    up ? format.nextUp(x) : format.nextDown(x)
 }
 
 /// The ends of a format's normal range: the least normal value, and the overflow threshold

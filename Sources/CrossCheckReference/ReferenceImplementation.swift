@@ -25,9 +25,9 @@ public struct ReferenceImplementation: SoftmaxImplementation {
     /// `ImplementationError.undecided` if the precision cap is ever reached (a bug to report).
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
-        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
+        if usesFirstEvaluation, !problem.isMixedPrecision, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
-            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.format))
+            let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.outputFormat))
             return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
         } catch {
             throw ImplementationError.undecided(error.message)

@@ -1,4 +1,5 @@
 import ArbitraryPrecision
+import CrossCheckCore
 import Foundation
 import Testing
 
@@ -10,6 +11,42 @@ import Testing
     static let formats: [String: IEEEBinaryFormat] = [
         "bfloat16": .bfloat16, "float8_e5m2": .float8E5M2, "float8_e4m3fn": .float8E4M3FN,
     ]
+
+    /// Core's table derives the same MPFR descriptions as the named constants.
+    @Test func tableDerivesTheNamedFormats() throws {
+        for (name, ieee) in Self.formats {
+            #expect(try #require(FloatFormat(rawValue: name)).ieee == ieee, "\(name)")
+        }
+        #expect(FloatFormat.float16.ieee == .binary16 && FloatFormat.float32.ieee == .binary32 && FloatFormat.float64.ieee == .binary64)
+    }
+
+    /// Core's MPFR-free rounding (`FloatFormat.rounded`, on the format's grid) agrees with ml_dtypes too.
+    @Test(arguments: ["bfloat16", "float8_e5m2", "float8_e4m3fn"])
+    func tableRoundingMatchesMLDtypes(_ name: String) throws {
+        let format = try #require(FloatFormat(rawValue: name))
+        var wrong: [String] = []
+        for c in Self.casts where c.format == name {
+            let x = try #require(Double(c.x)), expected = try #require(Double(c.cast))
+            if !Self.sameBits(format.rounded(x), expected) { wrong.append("\(c.x): ml_dtypes \(c.cast), rounded \(format.rounded(x))") }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) differ, e.g. \(wrong.prefix(5))")
+    }
+
+    /// Every value of every format of at most 16 bits prints as a decimal that reads back exactly
+    /// (through MPFR's parse), and no shorter decimal would: one digit fewer does not read back.
+    @Test(arguments: FloatFormat.allCases.filter { $0.bitWidth <= 16 })
+    func everyValuePrintsAndReadsBack(_ format: FloatFormat) throws {
+        var wrong: [String] = []
+        for bits in 0..<(UInt64(1) << UInt64(format.bitWidth)) {
+            let x = format.value(bitPattern: bits)
+            let text = format.format(x)
+            guard let back = format.parse(text), Self.sameBits(back, x) || (x.isNaN && back.isNaN) else {
+                wrong.append("bits \(bits): \(x) printed \(text)"); continue
+            }
+            if !x.isNaN { #expect(format.bitPattern(x) == bits || x.isNaN, "bits \(bits) of \(format)") }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) values of \(format.rawValue) do not read back, e.g. \(wrong.prefix(5))")
+    }
 
     struct Cast: Decodable {
         let format: String

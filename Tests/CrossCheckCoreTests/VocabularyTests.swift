@@ -1,17 +1,61 @@
-import CrossCheckCore
+@testable import CrossCheckCore
 import Foundation
 import Testing
 
 /// The vocabulary on its own: format tables, plain-array calls, typed implementation errors.
 @Suite struct VocabularyTests {
     @Test(arguments: FloatFormat.allCases)
-    func formatTablesAgreeWithSwiftTypes(_ format: FloatFormat) {
-        let largest = Double(sign: .plus, exponent: format.maximumExponent, significand: 2 - Double(sign: .plus, exponent: 1 - format.precision, significand: 1))
-        #expect(largest == format.greatestFiniteMagnitude)
-        #expect(Double(sign: .plus, exponent: format.minimumNormalExponent, significand: 1) == format.leastNormalMagnitude)
-        #expect(Double(sign: .plus, exponent: format.minimumNormalExponent - format.precision + 1, significand: 1) == format.leastNonzeroMagnitude)
+    func formatTablesAgreeWithTheirDefinitions(_ format: FloatFormat) {
+        // Largest finite, least normal, least subnormal: Swift's types, and the OCP/bfloat16 specifications.
+        let known: [FloatFormat: (Double, Double, Double)] = [
+            .float16: (Double(Float16.greatestFiniteMagnitude), Double(Float16.leastNormalMagnitude), Double(Float16.leastNonzeroMagnitude)),
+            .float32: (Double(Float.greatestFiniteMagnitude), Double(Float.leastNormalMagnitude), Double(Float.leastNonzeroMagnitude)),
+            .float64: (.greatestFiniteMagnitude, .leastNormalMagnitude, .leastNonzeroMagnitude),
+            .bfloat16: (0x1.fep127, 0x1p-126, 0x1p-133),
+            .float8E4M3FN: (448, 0x1p-6, 0x1p-9),
+            .float8E5M2: (57344, 0x1p-14, 0x1p-16),
+        ]
+        let (largest, leastNormal, leastNonzero) = known[format]!
+        #expect(format.greatestFiniteMagnitude == largest)
+        #expect(format.leastNormalMagnitude == leastNormal)
+        #expect(format.leastNonzeroMagnitude == leastNonzero)
         #expect(format.value(bitPattern: 0) == 0)
         #expect(format.value(bitPattern: 1) == format.leastNonzeroMagnitude)
+        #expect(format.nextUp(format.greatestFiniteMagnitude) == (format.hasInfinities ? .infinity : .nan) || !format.hasInfinities)
+        #expect(format.rounded(format.greatestFiniteMagnitude * 2).isNaN == !format.hasInfinities)
+    }
+
+    /// The table's own rounding and encoding, run on binary16 and binary32, agree with Swift's
+    /// conversions: the machinery every narrower format relies on, checked against a known answer.
+    @Test(arguments: [FloatFormat.float16, .float32])
+    func gridRoundingAgreesWithSwiftConversions(_ format: FloatFormat) {
+        var rng = SplitMix64(seed: 7)
+        for k in 0..<200_000 {
+            // Values across the whole range, and midpoints between neighbours (ties to even).
+            let bits = format.bitWidth == 16 ? rng.next() & 0x7fff : rng.next() & 0x7fff_ffff
+            let a = format.value(bitPattern: bits)
+            guard a.isFinite else { continue }
+            let x = k % 2 == 0 ? a * (1 + Double.random(in: -1e-3...1e-3, using: &rng))
+                               : (a + format.nextUp(a)) / 2
+            let signed = k % 3 == 0 ? -x : x
+            #expect(format.roundedOnGrid(signed).bitPattern == format.rounded(signed).bitPattern, "\(signed)")
+        }
+    }
+
+    @Test(arguments: FloatFormat.allCases.filter { $0.bitWidth <= 16 })
+    func encodingIsOrderedAndRoundTrips(_ format: FloatFormat) {
+        var previous = -Double.infinity
+        for bits in 0..<(UInt64(1) << UInt64(format.bitWidth - 1)) {
+            let x = format.value(bitPattern: bits)
+            if x.isNaN { continue }
+            #expect(format.bitPattern(x) == bits)
+            #expect(format.bitPattern(-x) == bits | 1 << UInt64(format.bitWidth - 1))
+            #expect(x > previous || (bits == 0))
+            #expect(format.ordinal(x) == Int(bits) && format.value(ordinal: Int(bits)) == x)
+            #expect(format.represents(x) && format.rounded(x) == x)
+            if x.isFinite && x > 0 { #expect(format.ulp(x) == format.nextUp(x) - x || format.nextUp(x).isInfinite || format.nextUp(x).isNaN) }
+            previous = x
+        }
     }
 
     @Test func plainArraysGoThroughAnyImplementation() throws {

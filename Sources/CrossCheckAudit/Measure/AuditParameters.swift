@@ -88,7 +88,7 @@ public struct AuditParameters: Codable, Hashable, Sendable {
 
     public init(
         mode: AuditMode = .sampled, seed: UInt64 = defaultSeed, samples: Int = defaultSamples,
-        maxClasses: Int = defaultMaxClasses, functions: [SoftmaxFunction]? = nil, formats: [FloatFormat] = FloatFormat.allCases,
+        maxClasses: Int = defaultMaxClasses, functions: [SoftmaxFunction]? = nil, formats: [FloatFormat] = FloatFormat.ieeeFormats,
         classes: [String]? = nil, shard: Shard? = nil
     ) {
         self.mode = mode

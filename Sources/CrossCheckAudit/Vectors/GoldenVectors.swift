@@ -42,7 +42,7 @@ public enum GoldenVectors {
             let problem = plan.problem(cell, k)
             guard let answer = try? reference.evaluate(problem) else { slots.set(j, nil); return }
             let request = ProtocolCodec.encodeRequest(problem)
-            let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.format))}"
+            let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.outputFormat))}"
             slots.set(j, (request, line))
         }
         // Plan order: cell after cell, samples ascending.

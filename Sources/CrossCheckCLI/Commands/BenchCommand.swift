@@ -42,7 +42,7 @@ public struct BenchCommand: ParsableCommand {
     var function: [WorkloadFunction] = [.softmax, .logSoftmax, .crossEntropy, .crossEntropyGrad]
 
     @Option(name: .long, parsing: .upToNextOption, help: "Formats.")
-    var format: [FloatFormat] = FloatFormat.allCases
+    var format: [FloatFormat] = FastPathImplementation().supportedFormats
 
     @Option(name: .long, parsing: .unconditional, help: "Rows of the batch (with --classes).")
     var rows: Int?
@@ -74,6 +74,10 @@ public struct BenchCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
+        let kernels = FastPathImplementation().supportedFormats
+        if let other = format.first(where: { !kernels.contains($0) }) {
+            throw ValidationError("--format \(other.rawValue): the fast kernels run \(kernels.map(\.rawValue).joined(separator: ", "))")
+        }
         if (rows == nil) != (classes == nil) { throw ValidationError("give --rows and --classes together") }
         if let rows, let classes {
             if rows < 1 || classes < 1 { throw ValidationError("--rows and --classes must be ≥ 1") }
@@ -115,6 +119,7 @@ public struct BenchCommand: ParsableCommand {
                         case .float16: m = try measure(Float16.self, name, r, c, t)
                         case .float32: m = try measure(Float.self, name, r, c, t)
                         case .float64: m = try measure(Double.self, name, r, c, t)
+                        default: preconditionFailure("validate() admits only formats with kernels")
                         }
                         emit(style == .table ? rendered.row(m) : m.jsonLine)
                     }

@@ -145,7 +145,7 @@ public struct CheckCommand: ParsableCommand {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
         let runner = CheckRunner(
             reference: ReferenceImplementation(), seed: seed, examples: examples,
-            formats: format.isEmpty ? FloatFormat.allCases : format,
+            formats: format.isEmpty ? subject.supportedFormats : format,
             functions: function.isEmpty ? nil : function,
             maxULPOverride: implementation.maxULP,
             regressions: store,

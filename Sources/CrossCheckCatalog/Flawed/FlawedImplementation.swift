@@ -118,6 +118,6 @@ public struct FlawedImplementation: SoftmaxImplementation {
     }
 
     static func nextAway(_ x: Double, _ f: FloatFormat) -> Double {
-        ProblemGenerator().step(x, by: x > 0 ? 1 : -1, in: f)
+        x > 0 ? f.nextUp(x) : f.nextDown(x)
     }
 }
