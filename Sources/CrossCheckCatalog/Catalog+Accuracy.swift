@@ -7,7 +7,7 @@ extension Catalog {
         name: "accuracy",
         summary: "Every output is within the implementation's stated bound, in ulps of the format, of the correctly rounded exact result (MPFR reference).",
         functions: SoftmaxFunction.allCases,
-        generate: { g, f, format, rng in g.restricted(to: finiteKinds).problem(f, format, &rng) },
+        rowKinds: finiteKinds,
         check: { p, c in
             let got = try c.values(p), want = try c.exact(p)
             let bound = c.maxULP(p.function, p.format)
@@ -23,10 +23,9 @@ extension Catalog {
         name: "limits",
         summary: "NaN and ±inf exactly where the limit semantics put them (NaN in → NaN out, masked −inf, a dominant +inf, no unique limit → NaN); a finite exact result is never computed as NaN or ±inf, and one of at least the least normal magnitude never as 0.",
         functions: SoftmaxFunction.allCases,
-        generate: { g, f, format, rng in
-            g.restricted(to: [.masked, .singlePlusInfinity, .multiplePlusInfinity, .nan, .spread, .nearMax, .veryNegative, .edge, .subnormal])
-                .problem(f, format, &rng)
-        },
+        rowKinds: [.masked, .fullyMasked, .singlePlusInfinity, .multiplePlusInfinity, .nan, .spread, .nearMax, .veryNegative, .edge,
+                   .subnormal, .tinyOutputs, .extremeTemperature, .singleClass],
+        targetShapes: TargetShape.allCases,
         check: { p, c in
             let got = try c.values(p), want = try c.exact(p)
             for i in got.indices {

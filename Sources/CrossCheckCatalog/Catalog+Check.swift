@@ -7,7 +7,8 @@ extension Catalog {
     /// the "check my kernel" entry point for Swift code (the CLI's `check` does the same, plus a
     /// regression store).
     ///
-    /// Each property gets `examples` generated problems from `seed`, over the selected functions
+    /// Each property gets `examples` generated problems from `seed` (default: one per cell of its
+    /// stratified generation, then `CheckRunner.randomExamples` more), over the selected functions
     /// and formats; a failure is shrunk to a minimal counterexample (`PropertyOutcome.counterexample`).
     /// Properties that use none of the selected functions are left out, not counted as passed.
     ///
@@ -18,7 +19,7 @@ extension Catalog {
     public static func check(
         _ implementation: any SoftmaxImplementation, properties: [Property] = Catalog.all,
         functions: [SoftmaxFunction]? = nil, formats: [FloatFormat]? = nil,
-        seed: UInt64 = 1, examples: Int = 100, maxULP: Double? = nil
+        seed: UInt64 = 1, examples: Int? = nil, maxULP: Double? = nil
     ) -> [PropertyOutcome] {
         let runner = CheckRunner(
             reference: ReferenceImplementation(), seed: seed, examples: examples,

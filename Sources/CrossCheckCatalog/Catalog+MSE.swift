@@ -17,11 +17,13 @@ extension Catalog {
         name: "mse-vanishing-gradient",
         summary: "Sigmoid: |∂MSE/∂x| = 2|σ − t|σ(1 − σ) ≤ ½, and confidently wrong (t = 0, σ ≥ 1 − δ) |∂MSE/∂x| ≤ 2δ while |∂CE/∂x| ≥ 1 − δ. Softmax: confidently wrong (p_k ≥ 1 − δ for k ≠ y, p_y ≤ δ) every |∂MSE/∂zⱼ| ≤ 4δ/T while |∂CE/∂z_y| ≥ (1 − δ)/T.",
         functions: [.mseSigmoidGrad, .mseSoftmaxGrad],
+        rowKinds: [.dominant, .normal], targetShapes: [.classIndex, .zeroOne],
         generate: { g, f, format, rng in
+            let oneHot = g.targetShapes?.first == .zeroOne
             if f == .mseSigmoidGrad {
                 let n = Int.random(in: 1...16, using: &rng)
                 let x = (0..<n).map { _ in rng.chance(0.5) ? g.ordinary(format, scale: 3, &rng) : format.rounded(Double.random(in: -40...40, using: &rng)) }
-                let t = (0..<n).map { _ in rng.chance(0.8) ? Double(Int.random(in: 0...1, using: &rng)) : g.elementTarget(format, &rng) }
+                let t = (0..<n).map { _ in oneHot || rng.chance(0.8) ? Double(Int.random(in: 0...1, using: &rng)) : g.elementTarget(format, &rng) }
                 return Problem(function: f, format: format, logits: x, target: .vector(t))
             }
             // A confidently wrong row: class k leads by a margin, the target is another class.
@@ -32,7 +34,9 @@ extension Catalog {
             if y >= k { y += 1 }
             let T = rng.chance(0.5) ? 1 : g.temperature(format, &rng)
             z[k] = format.rounded(z.max()! + Double.random(in: 2...30, using: &rng) * T)
-            return Problem(function: f, format: format, logits: z, temperature: T, target: .classIndex(y))
+            // The zero-one cell: the same one-hot target as a vector.
+            let target: Target = oneHot ? .vector(z.indices.map { $0 == y ? 1 : 0 }) : .classIndex(y)
+            return Problem(function: f, format: format, logits: z, temperature: T, target: target)
         },
         check: { p, c in
             let f = p.format, m = c.maxULP(p.function, f)
@@ -56,7 +60,9 @@ extension Catalog {
                 }
                 return
             }
-            guard case .classIndex(let y) = p.target else { return }
+            // A class index, or a one-hot target vector.
+            guard let t = p.targetVector, t.count { $0 == 1 } == 1, t.allSatisfy({ $0 == 0 || $0 == 1 }),
+                  let y = t.firstIndex(of: 1) else { return }
             let probabilities = try c.exact(c.with(p, .softmax, target: .some(nil)))
             guard let k = probabilities.indices.filter({ $0 != y }).max(by: { probabilities[$0] < probabilities[$1] }) else { return }
             // 1 − p_k as the sum of the others (1 − RN(p_k) would round to 0).

@@ -8,7 +8,7 @@ extension Catalog {
         name: "softmax-distribution",
         summary: "softmax(z/T) lies in [0, 1]; Σpᵢ = 1 within n·(m + 1)·(2u + least subnormal); zᵢ < zⱼ ⇒ pᵢ ≤ pⱼ (within the error bound); and softmax(z + c) = softmax(z) when z + c is exact.",
         functions: [.softmax],
-        generate: { g, f, format, rng in g.restricted(to: finiteKinds).problem(f, format, &rng) },
+        rowKinds: finiteKinds,
         check: { p, c in
             let f = p.format, m = c.maxULP(.softmax, f)
             let got = try c.values(p)
@@ -49,7 +49,7 @@ extension Catalog {
         name: "log-softmax-and-lse",
         summary: "log_softmax(z/T) ≤ 0 and exp(log_softmaxᵢ) = pᵢ within the propagated error; max z/T ≤ LSE(z/T) ≤ max z/T + log n.",
         functions: [.logSoftmax, .logsumexp],
-        generate: { g, f, format, rng in g.restricted(to: finiteKinds).problem(f, format, &rng) },
+        rowKinds: finiteKinds,
         check: { p, c in
             let f = p.format, m = c.maxULP(p.function, f)
             let got = try c.values(p)

@@ -8,8 +8,9 @@ extension Catalog {
         name: "temperature",
         summary: "The entropy of softmax(z/T) does not decrease as T grows; for T ≤ gap/64 softmax is the one-hot of the argmax (others ≤ (n−1)e⁻⁶⁴); for large T every pᵢ is within (e^{range/T} − 1)/n of 1/n.",
         functions: [.softmax],
+        rowKinds: [.normal, .nearTies, .dominant, .gap, .equal, .singleClass, .nearOne],
         generate: { g, f, format, rng in
-            var p = g.restricted(to: [.normal, .nearTies, .dominant, .gap, .equal]).problem(f, format, &rng)
+            var p = g.problem(f, format, &rng)
             if p.logits.count > 256 { p.logits = Array(p.logits.prefix(256)) }
             return p
         },
@@ -72,6 +73,7 @@ extension Catalog {
         name: "softmax-before-ce",
         summary: "The common mistake is visible: feeding p = softmax(z) to cross-entropy as logits gives ∂/∂p = softmax(p) − y, and softmax(p)ₖ ≤ e/(e + n − 1) < p_k for a confident row (p_k ≥ 0.9), so it violates ∂CE/∂z = p − y of property 6.",
         functions: [.crossEntropyGrad],
+        rowKinds: [.dominant], targetShapes: [.classIndex],
         generate: { g, f, format, rng in
             let n = Int.random(in: 2...64, using: &rng)
             var z = (0..<n).map { _ in g.ordinary(format, scale: 1, &rng) }
@@ -104,6 +106,7 @@ extension Catalog {
         name: "maximum-likelihood",
         summary: "For a target distribution q the expected loss Σᵢ qᵢ·CE(z, i) equals soft-target CE(z, q); its gradient (Σq)p − q vanishes at z = log q + c (up to the rounding of log q) and not after moving one logit.",
         functions: [.crossEntropyGrad],
+        rowKinds: [.normal], targetShapes: [.normalized],
         generate: { g, f, format, rng in
             let n = Int.random(in: 2...32, using: &rng)
             let w = (0..<n).map { _ in Double.random(in: 0.05...1, using: &rng) }

@@ -25,13 +25,3 @@ public enum Catalog {
     static let elementwiseFunctions = SoftmaxFunction.allCases.filter { $0.shape == .elementwise }
     static let finiteKinds = RowKind.allCases.filter(\.isFinite)
 }
-
-extension ProblemGenerator {
-    /// The same generator restricted to `kinds`.
-    func restricted(to kinds: [RowKind]) -> ProblemGenerator {
-        var g = self
-        let allowed = rowKinds.filter { kinds.contains($0) }
-        g.rowKinds = allowed.isEmpty ? kinds : allowed
-        return g
-    }
-}

@@ -5,10 +5,12 @@ import Foundation
 /// The result of running one property.
 public struct PropertyOutcome: Sendable {
     public let property: String
-    /// Generated examples checked (replayed regressions not counted).
+    /// Generated examples checked (replayed regressions not counted), inconclusive ones included.
     public let examples: Int
     /// Stored counterexamples replayed first.
     public let replayed: Int
+    /// Examples the reference could not decide (neither passed nor failed; see `Inconclusive`).
+    public var inconclusive: Int
     /// The shrunk counterexample, when the property failed.
     public let counterexample: Problem?
     /// Why it failed (on the shrunk counterexample).
@@ -18,9 +20,14 @@ public struct PropertyOutcome: Sendable {
     /// What became of the counterexample: saved to a file, already stored, not saved, or the
     /// reason saving it failed (nil when the property passed).
     public var storage: CounterexampleStorage?
+    /// The cells of the stratified generation and how often each was hit.
+    public var coverage: Coverage
+    /// The command that replays this run of the property, when the caller knows it (the CLI).
+    public var replay: String?
 
     public init(property: String, examples: Int, replayed: Int, counterexample: Problem?, message: String?,
-                shrinkEvaluations: Int, storage: CounterexampleStorage? = nil) {
+                shrinkEvaluations: Int, storage: CounterexampleStorage? = nil, inconclusive: Int = 0,
+                coverage: Coverage = Coverage(cells: [])) {
         self.property = property
         self.examples = examples
         self.replayed = replayed
@@ -28,17 +35,32 @@ public struct PropertyOutcome: Sendable {
         self.message = message
         self.shrinkEvaluations = shrinkEvaluations
         self.storage = storage
+        self.inconclusive = inconclusive
+        self.coverage = coverage
     }
 
-    public var passed: Bool { counterexample == nil && message == nil }
+    /// True when the property failed on some example (or its store could not be replayed).
+    public var failed: Bool { counterexample != nil || message != nil }
+    /// True when nothing was checked: no example applied (no cell for the selected functions and
+    /// formats, no stored counterexample), or every one was inconclusive. Not a pass.
+    public var skipped: Bool { !failed && examples - inconclusive + replayed == 0 }
+    /// True when the property held on at least one decided example and failed on none.
+    public var passed: Bool { !failed && !skipped }
 
-    /// For people: `PASS name (N examples)`, or `FAIL name: why`, the counterexample as a request
-    /// line, and where it was saved.
+    /// For people: `PASS name (N examples, I inconclusive, R replayed)`, `SKIP name: why`, or
+    /// `FAIL name: why`, the counterexample as a request line, where it was saved and the
+    /// command that replays it.
     public var summaryLine: String {
-        if passed { return "PASS \(property) (\(examples) examples, \(replayed) replayed)" }
+        let counts = "\(examples) examples" + (inconclusive > 0 ? ", \(inconclusive) inconclusive" : "") + ", \(replayed) replayed"
+        if passed { return "PASS \(property) (\(counts))" }
+        if skipped {
+            let why = examples == 0 ? "no applicable example for the selected functions and formats" : "every example was inconclusive"
+            return "SKIP \(property): \(why) (\(counts)); not counted as passed"
+        }
         let request = counterexample.map { ProtocolCodec.encodeRequest($0) } ?? "-"
         var text = "FAIL \(property): \(message ?? "failed")\n     counterexample: \(request)"
         if let storage { text += "\n     \(storage)" }
+        if let replay { text += "\n     replay: \(replay)" }
         return text
     }
 }
@@ -70,8 +92,9 @@ public struct CheckRunner: Sendable {
     /// The ground truth the properties compare against (the catalog passes the MPFR reference).
     public var reference: any SoftmaxImplementation
     public var seed: UInt64
-    /// Generated examples per property.
-    public var examples: Int
+    /// Generated examples per property; nil: the default budget (`budget(_:)`), one per cell
+    /// of the property's stratified generation and `randomExamples` more.
+    public var examples: Int?
     public var formats: [FloatFormat]
     /// Restricts the functions checked (nil: every function the property uses).
     public var functions: [SoftmaxFunction]?
@@ -90,7 +113,7 @@ public struct CheckRunner: Sendable {
     public var unusable: (@Sendable () -> String?)?
 
     public init(
-        reference: any SoftmaxImplementation, seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.ieeeFormats,
+        reference: any SoftmaxImplementation, seed: UInt64, examples: Int? = nil, formats: [FloatFormat] = FloatFormat.ieeeFormats,
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
@@ -116,17 +139,61 @@ public struct CheckRunner: Sendable {
         return property.functions.filter { functions.contains($0) }
     }
 
-    /// Runs one property; `progress` hears each problem as it is checked.
+    /// The examples a run of `property` draws when `examples` is nil: one per cell of its
+    /// stratified generation, then `randomExamples` more from cells drawn at random.
+    public func budget(_ property: Property) -> Int {
+        examples ?? property.cells(functions: selected(property), formats: formats).count + Self.randomExamples
+    }
+
+    /// Examples drawn at random, after one per cell, by the default budget.
+    public static let randomExamples = 100
+
+    /// The cells a run of `property` visits, in order, each with the stream its problem is drawn
+    /// from: every cell once (in an order drawn from the seed), then random cells to the budget.
+    func schedule(_ property: Property, _ cells: [CoverageCell]) -> [(cell: CoverageCell, stream: SplitMix64)] {
+        guard !cells.isEmpty else { return [] }
+        let total = budget(property)
+        let stream = SplitMix64(seed: seed).fork(property.name)
+        var order = stream.fork("order")
+        let visits = cells.indices.shuffled(using: &order)
+        return (0..<total).map { k in
+            let cell = k < visits.count ? cells[visits[k]] : cells[Int.random(in: 0..<cells.count, using: &order)]
+            return (cell, stream.fork(cell.description).fork(k < visits.count ? 0 : k))
+        }
+    }
+
+    /// The coverage a run of `property` reaches when no example fails (nothing is evaluated).
+    public func plannedCoverage(_ property: Property) -> Coverage {
+        let cells = property.cells(functions: selected(property), formats: formats)
+        var coverage = Coverage(cells: cells)
+        for (cell, _) in schedule(property, cells) { coverage.record(cell) }
+        return coverage
+    }
+
+    /// The generated problems of a run of `property`, with their cells, in order (nothing is evaluated).
+    public func visits(_ property: Property) -> [(cell: CoverageCell, problem: Problem)] {
+        schedule(property, property.cells(functions: selected(property), formats: formats)).map { cell, stream in
+            var rng = stream
+            return (cell, property.generate(generator.focused(on: cell), cell.function, cell.format, &rng))
+        }
+    }
+
+    /// Runs one property: replays its stored counterexamples, then visits every cell of its
+    /// stratified generation once (in an order drawn from the seed, so a budget smaller than the
+    /// cells still spreads over them), then draws the rest of the budget from random cells.
+    /// The problem of a cell's visit comes from a stream forked by the cell's name, so it is
+    /// the same whichever other functions and formats the run selects.
     public func run(_ property: Property, on implementation: any SoftmaxImplementation) -> PropertyOutcome {
         let context = PropertyContext(implementation: implementation, reference: reference, maxULPOverride: maxULPOverride)
         let chosen = selected(property)
-        guard !chosen.isEmpty, !formats.isEmpty else {
-            return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
-        }
+        let cells = property.cells(functions: chosen, formats: formats)
+        var coverage = Coverage(cells: cells)
+        var inconclusive = 0
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
             func unshrunk(_ reason: String, spent: Int) -> PropertyOutcome {
                 PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
-                                counterexample: p, message: reason, shrinkEvaluations: spent)
+                                counterexample: p, message: reason, shrinkEvaluations: spent,
+                                inconclusive: inconclusive, coverage: coverage)
             }
             if let reason = unusable?() { return unshrunk(reason, spent: 0) }
             let (small, spent) = shrinker.shrink(p) { !property.holds($0, context).0 }
@@ -135,7 +202,7 @@ public struct CheckRunner: Sendable {
             let message = property.holds(small, context).1 ?? why
             return PropertyOutcome(property: property.name, examples: examples, replayed: replayed,
                                    counterexample: small, message: message, shrinkEvaluations: spent,
-                                   storage: store(small, for: property.name))
+                                   storage: store(small, for: property.name), inconclusive: inconclusive, coverage: coverage)
         }
         // Replay stored counterexamples first; a store that cannot be read fails the property.
         var replayed = 0
@@ -152,17 +219,20 @@ public struct CheckRunner: Sendable {
                 if !ok { return fail(p, why ?? "failed", examples: 0, replayed: replayed) }
             }
         }
-        var rng = SplitMix64(seed: seed).fork(property.name)
-        for k in 0..<examples {
-            let f = chosen[k % chosen.count]
-            let format = formats[(k / chosen.count) % formats.count]
-            let p = property.generate(generator, f, format, &rng)
-            trace?("\(property.name) #\(k): \(ProtocolCodec.encodeRequest(p))")
-            let (ok, why) = property.holds(p, context)
-            if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }
+        let plan = schedule(property, cells)
+        for (k, (cell, stream)) in plan.enumerated() {
+            var rng = stream
+            let p = property.generate(generator.focused(on: cell), cell.function, cell.format, &rng)
+            coverage.record(cell)
+            trace?("\(property.name) #\(k) [\(cell)]: \(ProtocolCodec.encodeRequest(p))")
+            switch property.verdict(p, context) {
+            case .holds: break
+            case .inconclusive: inconclusive += 1
+            case .fails(let why): return fail(p, why, examples: k + 1, replayed: replayed)
+            }
         }
-        return PropertyOutcome(property: property.name, examples: examples, replayed: replayed, counterexample: nil, message: nil,
-                               shrinkEvaluations: 0)
+        return PropertyOutcome(property: property.name, examples: plan.count, replayed: replayed, counterexample: nil, message: nil,
+                               shrinkEvaluations: 0, inconclusive: inconclusive, coverage: coverage)
     }
 
     /// Saves a counterexample when the run keeps them, and says what became of it.
@@ -187,8 +257,8 @@ public struct CheckRunner: Sendable {
             let outcome = run(property, on: implementation)
             each(outcome)
             outcomes.append(outcome)
-            if stopAtFirstFailure && !outcome.passed { break }
-            if !outcome.passed, unusable?() != nil { break }
+            if stopAtFirstFailure && outcome.failed { break }
+            if outcome.failed, unusable?() != nil { break }
         }
         return outcomes
     }

@@ -19,7 +19,7 @@ public enum RowKind: String, CaseIterable, Sendable, Hashable, Codable {
     case dominant
     /// The largest logit leads the next by a gap at a log1p-regime boundary or in 16…40: LSE − max is tiny.
     case gap
-    /// Some entries −inf (at least one finite).
+    /// Some entries −inf (at least one, and at least one finite).
     case masked
     /// One entry +inf.
     case singlePlusInfinity
@@ -33,11 +33,22 @@ public enum RowKind: String, CaseIterable, Sendable, Hashable, Codable {
     case edge
     /// Long rows (1,024 to the maximum length).
     case long
+    /// Every logit −inf (a fully masked attention row): LSE = −inf, everything else NaN.
+    case fullyMasked
+    /// One class: softmax is 1, log_softmax 0, CE 0 (with the target on it).
+    case singleClass
+    /// Temperatures at the format's extremes (`extremeTemperature`): z/T beyond the range, 1/T subnormal.
+    case extremeTemperature
+    /// Output-side: outputs that are subnormal or just underflow (gaps (zᵢ − max)/T, or x, near
+    /// the log of the least subnormal and least normal values).
+    case tinyOutputs
+    /// Output-side: outputs just below 1 or rounding to 1 (a leader ahead by about p·log 2, or x there).
+    case nearOne
 
     /// Kinds whose rows are all finite.
     public var isFinite: Bool {
         switch self {
-        case .masked, .singlePlusInfinity, .multiplePlusInfinity, .nan: return false
+        case .masked, .singlePlusInfinity, .multiplePlusInfinity, .nan, .fullyMasked: return false
         default: return true
         }
     }
@@ -49,10 +60,13 @@ public struct ProblemGenerator: Sendable {
     public var maxClasses: Int
     /// The row kinds to draw from.
     public var rowKinds: [RowKind]
+    /// The target shapes to draw from (nil: the mixed distribution of `rowTarget(classes:)`).
+    public var targetShapes: [TargetShape]?
 
-    public init(maxClasses: Int = 32_768, rowKinds: [RowKind] = RowKind.allCases) {
+    public init(maxClasses: Int = 32_768, rowKinds: [RowKind] = RowKind.allCases, targetShapes: [TargetShape]? = nil) {
         self.maxClasses = max(1, maxClasses)
         self.rowKinds = rowKinds.isEmpty ? RowKind.allCases : rowKinds
+        self.targetShapes = targetShapes
     }
 
     // MARK: Values
@@ -147,6 +161,7 @@ public struct ProblemGenerator: Sendable {
             var z = (0..<n).map { _ in ordinary(format, &rng) }
             let keep = Int.random(in: 0..<n, using: &rng)
             for i in z.indices where i != keep && rng.chance(0.4) { z[i] = -.infinity }
+            z[(keep + Int.random(in: 1..<n, using: &rng)) % n] = -.infinity  // at least one masked
             return z
         case .singlePlusInfinity:
             var z = (0..<n).map { _ in rng.chance(0.2) ? -Double.infinity : ordinary(format, &rng) }
@@ -174,6 +189,8 @@ public struct ProblemGenerator: Sendable {
             }
         case .edge:
             return (0..<n).map { _ in rng.chance(0.8) ? edge(format, &rng) : ordinary(format, &rng) }
+        case .fullyMasked, .singleClass, .extremeTemperature, .tinyOutputs, .nearOne:
+            return outputSideRow(kind, format, classes: n, temperature: temperature, &rng)
         case .long:
             let m = Int.random(in: min(1024, maxClasses)...maxClasses, using: &rng)
             let scale = [1.0, 10, 100].randomElement(using: &rng)!
@@ -279,18 +296,32 @@ public struct ProblemGenerator: Sendable {
 
     // MARK: Problems
 
-    /// A problem for `function` in `format`, with a row of `kind` (drawn when nil).
-    public func problem(_ function: SoftmaxFunction, _ format: FloatFormat, kind: RowKind? = nil, _ rng: inout SplitMix64) -> Problem {
+    /// A problem for `function` in `format`, with a row of `kind` (drawn from `rowKinds` when nil)
+    /// and targets of `targetShape` (drawn from `targetShapes` when nil; when that is nil too, the
+    /// mixed distribution of `rowTarget(classes:)` and `elementTarget`). `extremeTemperature` rows
+    /// get a temperature at the format's extremes.
+    public func problem(_ function: SoftmaxFunction, _ format: FloatFormat, kind: RowKind? = nil,
+                        targetShape: TargetShape? = nil, _ rng: inout SplitMix64) -> Problem {
         let kind = kind ?? rowKinds.randomElement(using: &rng)!
+        let shape = targetShape ?? targetShapes.flatMap { shapes in
+            TargetShape.applicable(to: function, on: kind).filter(shapes.contains).randomElement(using: &rng)
+        }
         if function.shape == .elementwise {
-            var x = row(kind, format, temperature: 1, &rng)
-            if x.count > 64 && kind != .long { x = Array(x.prefix(64)) }
-            let t: Target? = function.takesTarget ? .vector(x.map { _ in elementTarget(format, &rng) }) : nil
+            var x: [Double]
+            if kind == .tinyOutputs || kind == .nearOne {
+                x = outputSideElements(kind, format, count: min(classCount(&rng), 64), &rng)
+            } else {
+                x = row(kind, format, temperature: 1, &rng)
+                if x.count > 64 && kind != .long { x = Array(x.prefix(64)) }
+            }
+            let t: Target? = !function.takesTarget ? nil
+                : .vector(shape.map { elementTargets($0, x: x, format, &rng) } ?? x.map { _ in elementTarget(format, &rng) })
             return Problem(function: function, format: format, logits: x, target: t)
         }
-        let t = temperature(format, &rng)
+        let t = kind == .extremeTemperature ? extremeTemperature(format, &rng) : temperature(format, &rng)
         let z = row(kind, format, temperature: t, &rng)
-        let target: Target? = function.takesTarget ? rowTarget(classes: z.count, format, &rng) : nil
+        let target: Target? = !function.takesTarget ? nil
+            : shape.map { rowTarget($0, logits: z, temperature: t, format, &rng) } ?? rowTarget(classes: z.count, format, &rng)
         return Problem(function: function, format: format, logits: z, temperature: t, target: target)
     }
 }

@@ -33,12 +33,21 @@ public struct PropertyContext: Sendable {
         } catch let e as ProblemError {
             throw PropertyFailure("\(implementation.name) could not answer: \(e.message)")
         } catch let e as ImplementationError {
+            // Where the reference cannot decide either (its precision cap), refusing is no fault.
+            if let why = referenceUndecided(p) { throw Inconclusive(reason: "\(implementation.name) could not answer (\(e.description)), nor can the reference: \(why)") }
             throw PropertyFailure("\(implementation.name) could not answer: \(e.description)")
         } catch let e as PropertyFailure {
             throw e
         } catch {
             throw PropertyFailure("\(implementation.name) could not answer: \(error)")
         }
+    }
+
+    /// Why the reference cannot decide `p`, or nil when it can.
+    func referenceUndecided(_ p: Problem) -> String? {
+        do { _ = try reference.evaluate(p); return nil }
+        catch ImplementationError.undecided(let why) { return why }
+        catch { return nil }
     }
 
     /// The correctly rounded values. When the reference itself cannot answer (a precision cap
@@ -60,6 +69,7 @@ public struct PropertyContext: Sendable {
 /// Thrown when a check cannot reach a verdict through no fault of the implementation.
 public struct Inconclusive: Error, Sendable {
     public var reason: String
+    public init(reason: String) { self.reason = reason }
 }
 
 /// A property's verdict on one problem: thrown to say the property does not hold, and why.
@@ -77,13 +87,20 @@ public struct Property: Sendable {
     public let summary: String
     /// The functions its problems use.
     public let functions: [SoftmaxFunction]
-    /// Makes a problem for one of `functions` in a format (default: the general generator).
+    /// The row kinds its problems are drawn from: with `functions`, the formats of a run and
+    /// `targetShapes`, the cells of its stratified generation (`cells(functions:formats:)`).
+    public let rowKinds: [RowKind]
+    /// The target shapes its problems are drawn with (for functions that take targets).
+    public let targetShapes: [TargetShape]
+    /// Makes a problem for one of `functions` in a format. The runner passes a generator focused
+    /// on one cell (`ProblemGenerator.focused(on:)`); the default draws from it.
     public let generate: @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem
     /// Throws `PropertyFailure` when the property does not hold on the problem.
     public let check: @Sendable (Problem, PropertyContext) throws -> Void
 
     public init(
         name: String, summary: String, functions: [SoftmaxFunction],
+        rowKinds: [RowKind] = RowKind.allCases.filter(\.isFinite), targetShapes: [TargetShape] = TargetShape.finite,
         generate: @escaping @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem = { g, f, format, rng in
             g.problem(f, format, &rng)
         },
@@ -92,23 +109,46 @@ public struct Property: Sendable {
         self.name = name
         self.summary = summary
         self.functions = functions
+        self.rowKinds = rowKinds
+        self.targetShapes = targetShapes
         self.generate = generate
         self.check = check
     }
 
-    /// True when the property holds on `p` (a failure to answer is a failure).
-    public func holds(_ p: Problem, _ context: PropertyContext) -> (Bool, String?) {
+    /// The cells of this property's stratified generation over `functions` (those of the
+    /// property among them) and `formats`.
+    public func cells(functions selected: [SoftmaxFunction], formats: [FloatFormat]) -> [CoverageCell] {
+        CoverageCell.cells(functions: functions.filter(selected.contains), formats: formats, kinds: rowKinds, shapes: targetShapes)
+    }
+
+    /// The verdict on `p`: holds, fails (a failure to answer is a failure), or inconclusive when
+    /// the reference cannot decide it.
+    public func verdict(_ p: Problem, _ context: PropertyContext) -> Verdict {
         do {
             try check(p, context)
-            return (true, nil)
+            return .holds
         } catch let f as PropertyFailure {
-            return (false, f.message)
-        } catch is Inconclusive {
-            return (true, nil)
+            return .fails(f.message)
+        } catch let i as Inconclusive {
+            return .inconclusive(i.reason)
         } catch {
-            return (false, "\(error)")
+            return .fails("\(error)")
         }
     }
+
+    /// True when the property does not fail on `p` (inconclusive counts as not failing), and why it fails.
+    public func holds(_ p: Problem, _ context: PropertyContext) -> (Bool, String?) {
+        if case .fails(let why) = verdict(p, context) { return (false, why) }
+        return (true, nil)
+    }
+}
+
+/// A property's verdict on one problem.
+public enum Verdict: Sendable, Equatable {
+    case holds
+    case fails(String)
+    /// The reference could not decide (its precision cap): neither passed nor failed.
+    case inconclusive(String)
 }
 
 /// Throws a `PropertyFailure` with `message` unless `condition`.

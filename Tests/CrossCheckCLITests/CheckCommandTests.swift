@@ -64,3 +64,52 @@ import Testing
         #expect(notADirectory.status == 4 && notADirectory.stderr.contains("is not a directory"), "\(notADirectory.stderr)")
     }
 }
+
+/// What `check` prints is honest: the replay line runs as pasted, SKIP is not PASS, coverage is shown.
+@Suite struct CheckOutcomeLineTests {
+    /// Runs a command line in /bin/sh with the built `crosscheck` first on PATH, in `directory`.
+    static func shell(_ line: String, in directory: URL) throws -> (status: Int32, stdout: String) {
+        let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "PATH='\(binaries)':\"$PATH\"; export PATH; " + line]
+        process.currentDirectoryURL = directory
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
+    @Test func theReplayLineRunsAsPastedAndFailsTheSameWay() throws {
+        let cwd = Support.scratch()
+        // An external command with spaces: the printed line must quote it.
+        let first = try Self.shell("crosscheck check --external 'crosscheck eval --implementation flawed-naive-bce' --seed 5 --property loss-identities --examples 40 --no-save", in: cwd)
+        #expect(first.status == 1, "\(first.stdout)")
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "crosscheck check --external 'crosscheck eval --implementation flawed-naive-bce' --seed 5 --examples 40 --property loss-identities --no-save", "\(lines)")
+        let replay = try #require(lines.first { $0.hasPrefix("     replay: ") }).dropFirst("     replay: ".count)
+        let again = try Self.shell(String(replay), in: cwd)
+        #expect(again.status == 1, "\(again.stdout)")
+        let failure = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.hasPrefix("     counterexample") } }
+        #expect(failure(again.stdout) == failure(first.stdout) && !failure(first.stdout).isEmpty, "\(again.stdout)")
+        // The header line replays the whole run too.
+        let header = try Self.shell(lines[0], in: cwd)
+        #expect(failure(header.stdout) == failure(first.stdout))
+    }
+
+    @Test func aPropertyWithNoApplicableExampleIsSkippedNotPassed() throws {
+        let r = try runCrossCheck(["check", "--implementation", "reference", "--seed", "1", "--function", "sigmoid",
+                                   "--property", "softmax-distribution", "limits", "--format", "float16", "--examples", "5", "--coverage"],
+                                  input: "", in: Support.scratch())
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("SKIP softmax-distribution: no applicable example"), "\(r.stdout)")
+        #expect(r.stdout.contains("PASS limits (5 examples"), "\(r.stdout)")
+        #expect(r.stdout.contains("1 passed, 0 failed, 1 skipped"), "\(r.stdout)")
+        // Coverage: the limits cells of sigmoid in float16 (10 row kinds), 5 examples over them.
+        #expect(r.stdout.contains("5 of 10 cells hit, 5 examples"), "\(r.stdout)")
+        #expect(r.stdout.contains("never hit: sigmoid float16"), "\(r.stdout)")
+    }
+}

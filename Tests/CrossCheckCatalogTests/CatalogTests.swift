@@ -26,10 +26,11 @@ import Testing
 
     @Test(arguments: FlawedImplementation.Flaw.allCases)
     func everyFlawedImplementationFails(_ flaw: FlawedImplementation.Flaw) {
-        // The default budget of `crosscheck check` (100 examples per property), default seed stream.
-        let runner = CheckRunner(reference: ReferenceImplementation(), seed: 2026, examples: 100, saveCounterexamples: false)
+        // The default budget of `crosscheck check` (one example per cell, then 100 at random).
+        var runner = CheckRunner(reference: ReferenceImplementation(), seed: 2026, saveCounterexamples: false)
+        runner.shrinker = Shrinker(budget: 60)
         let outcomes = runner.run(Catalog.all, on: FlawedImplementation(flaw), stopAtFirstFailure: true)
-        let failure = outcomes.first { !$0.passed }
+        let failure = outcomes.first(where: \.failed)
         #expect(failure != nil, "\(flaw.rawValue) passed the whole catalog")
         if let failure {
             #expect(failure.counterexample != nil)

@@ -168,3 +168,86 @@ final class Retiring: SoftmaxImplementation, @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: dir.path), "not saved")
     }
 }
+
+/// Stratified generation: each cell's problem is of its kind and shape, on purpose.
+@Suite struct StratifiedGenerationTests {
+    @Test(arguments: FloatFormat.ieeeFormats)
+    func everyCellDrawsAValidProblemOfItsKindAndShape(_ format: FloatFormat) throws {
+        let g = ProblemGenerator(maxClasses: 2048)
+        let cells = CoverageCell.cells(functions: SoftmaxFunction.allCases, formats: [format], kinds: RowKind.allCases, shapes: TargetShape.allCases)
+        for cell in cells {
+            for k in 0..<3 {
+                var rng = SplitMix64(seed: 11).fork(cell.description).fork(k)
+                let p = g.problem(cell, &rng)
+                try p.validate()
+                let z = p.logits, t = p.targetVector
+                switch cell.rowKind {
+                case .fullyMasked: #expect(z.allSatisfy { $0 == -.infinity }, "\(cell)")
+                case .masked where cell.function.shape == .row: #expect(z.contains(-.infinity) && z.contains { $0.isFinite }, "\(cell)")
+                case .singleClass: #expect(z.count == 1, "\(cell)")
+                case .tinyOutputs where cell.function.shape == .elementwise:
+                    // σ(x) or 1 − σ(x) near or below the least normal value.
+                    #expect(z.allSatisfy { abs($0) >= 0.97 * -Foundation.log(format.leastNormalMagnitude) }, "\(cell): \(z)")
+                default: break
+                }
+                switch cell.targetShape {
+                case .none: #expect(p.target == nil)
+                case .classIndex: if case .classIndex = p.target {} else { Issue.record("\(cell): \(String(describing: p.target))") }
+                case .zeroSum: #expect(t!.reduce(0, +) == 0, "\(cell)")
+                case .zerosOnMasked:
+                    #expect(zip(z, t!).allSatisfy { $0 != -.infinity || $1 == 0 }, "\(cell)")
+                    #expect(zip(z, t!).allSatisfy { $0 == -.infinity || $1 > 0 }, "\(cell)")
+                case .zeroOne: #expect(t!.allSatisfy { $0 == 0 || $0 == 1 }, "\(cell)")
+                case .nan: #expect(t!.contains { $0.isNaN }, "\(cell)")
+                case .fraction: #expect(t!.allSatisfy { $0 > 0 && $0 < 1 }, "\(cell)")
+                default: #expect(t!.allSatisfy { $0.isFinite }, "\(cell)")
+                }
+            }
+        }
+    }
+
+    @Test func aConfidentRowGetsItsArgmaxAsClassIndexOften() {
+        let g = ProblemGenerator(maxClasses: 64)
+        var hits = 0
+        for k in 0..<200 {
+            var rng = SplitMix64(seed: 5).fork(k)
+            let p = g.problem(.crossEntropy, .float64, kind: .dominant, targetShape: .classIndex, &rng)
+            if case .classIndex(let y) = p.target, p.logits[y] == p.logits.max() { hits += 1 }
+        }
+        #expect(hits > 80, "\(hits) of 200")
+    }
+}
+
+/// Outcomes say what happened: inconclusive examples are counted, and nothing checked is no pass.
+@Suite struct HonestOutcomeTests {
+    struct Half: SoftmaxImplementation {
+        let name = "half"
+        func evaluate(_ problem: Problem) throws -> Answer { .vector(problem.logits.map { _ in 0.5 }) }
+    }
+
+    @Test func inconclusiveExamplesAreCountedAndAllInconclusiveIsASkip() {
+        let undecided = Property(name: "undecided", summary: "never decided", functions: [.softmax]) { _, _ in
+            throw Inconclusive(reason: "precision cap")
+        }
+        let outcome = CheckRunner(reference: Half(), seed: 1, examples: 7, formats: [.float32]).run(undecided, on: Half())
+        #expect(outcome.inconclusive == 7 && outcome.examples == 7)
+        #expect(outcome.skipped && !outcome.passed && !outcome.failed)
+        #expect(outcome.summaryLine.hasPrefix("SKIP undecided: every example was inconclusive"), "\(outcome.summaryLine)")
+    }
+
+    @Test func noApplicableCellIsASkipWithZeroExamples() {
+        let holding = Property(name: "rows", summary: "rows only", functions: [.softmax]) { _, _ in }
+        let outcome = CheckRunner(reference: Half(), seed: 1, formats: [.float32], functions: [.sigmoid]).run(holding, on: Half())
+        #expect(outcome.skipped && outcome.examples == 0 && !outcome.passed)
+        #expect(outcome.summaryLine.contains("SKIP rows: no applicable example"), "\(outcome.summaryLine)")
+    }
+
+    @Test func theDefaultBudgetIsOnePerCellThenRandom() {
+        let holding = Property(name: "rows", summary: "rows", functions: [.softmax, .crossEntropy]) { _, _ in }
+        let runner = CheckRunner(reference: Half(), seed: 4, formats: [.float16])
+        let outcome = runner.run(holding, on: Half())
+        let cells = holding.cells(functions: [.softmax, .crossEntropy], formats: [.float16])
+        #expect(outcome.examples == cells.count + CheckRunner.randomExamples)
+        #expect(outcome.coverage.missed.isEmpty && outcome.coverage.total == outcome.examples)
+    }
+}

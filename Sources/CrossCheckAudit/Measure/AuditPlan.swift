@@ -78,7 +78,49 @@ public struct AuditPlan: Sendable {
             return ExhaustiveSweep.problem(cell.function, cell.format, inputClass: cell.inputClass, block: index)
         case .sampled:
             var rng = SplitMix64(seed: parameters.seed).fork(cell.description).fork(index)
-            return generator.problem(cell.function, cell.format, kind: RowKind(rawValue: cell.inputClass)!, &rng)
+            let kind = RowKind(rawValue: cell.inputClass)!
+            return generator.problem(cell.function, cell.format, kind: kind, targetShape: Self.targetShape(cell.function, kind, sample: index), &rng)
         }
+    }
+
+    /// The target shape of sample `index` of a cell: the shapes the function takes on the kind,
+    /// in turn (so a cell of at least as many samples as shapes has every one).
+    public static func targetShape(_ function: SoftmaxFunction, _ kind: RowKind, sample index: Int) -> TargetShape {
+        let shapes = TargetShape.applicable(to: function, on: kind)
+        return shapes[index % shapes.count]
+    }
+
+    /// The coverage of this run (its shard): hits per function × format × row kind × target
+    /// shape, counted from the plan (sample k of a cell has shape k mod the cell's shape count).
+    /// Exhaustive audits have no row kinds: empty.
+    public var coverage: Coverage {
+        guard parameters.mode == .sampled else { return Coverage(cells: []) }
+        var planned: [(CoverageCell, Int)] = []
+        for (i, cell) in cells.enumerated() {
+            guard let kind = RowKind(rawValue: cell.inputClass) else { continue }
+            let shapes = TargetShape.applicable(to: cell.function, on: kind)
+            for (j, shape) in shapes.enumerated() {
+                let c = CoverageCell(function: cell.function, format: cell.format, rowKind: kind, targetShape: shape)
+                planned.append((c, Self.residueCount(j, modulo: shapes.count, samples: totals[i], shard: parameters.shard)))
+            }
+        }
+        var coverage = Coverage(cells: planned.map(\.0))
+        for (c, n) in planned { coverage.record(c, count: n) }
+        return coverage
+    }
+
+    /// How many samples k < `samples` of `shard` have k mod m = j (k = index + local·count).
+    static func residueCount(_ j: Int, modulo m: Int, samples: Int, shard: Shard?) -> Int {
+        let index = shard?.index ?? 0, count = shard?.count ?? 1
+        let share = shard?.share(of: samples) ?? samples
+        // k mod m repeats with period m in `local`: count one period, then the remainder.
+        let period = m
+        var perPeriod = 0, remainder = 0
+        for local in 0..<min(period, share) where (index + local * count) % m == j {
+            perPeriod += 1
+            if local < share % period { remainder += 1 }
+        }
+        if share < period { return perPeriod }
+        return (share / period) * perPeriod + remainder
     }
 }

@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProperties
 import Foundation
 
 /// The result of an audit: the statistics of every cell, and what produced them.
@@ -43,6 +44,12 @@ public struct AuditReport: Sendable, Equatable {
             }
         }
         return order.map { var s = rows[$0]!; s.points = []; return s }
+    }
+
+    /// Hits per function × format × row kind × target shape of the samples this report covers
+    /// (from its parameters; `AuditPlan.coverage`). Empty for exhaustive audits.
+    public var coverage: Coverage {
+        (try? AuditPlan(parameters).coverage) ?? Coverage(cells: [])
     }
 
     /// True when every function × format holds to the claimed bound.
@@ -106,8 +113,18 @@ struct SchemaHeader: Decodable {
 
 extension AuditReport: Codable {
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", kind, implementation, parameters, cells
+        case schemaVersion = "schema_version", kind, implementation, parameters, cells, coverage
         case elapsedSeconds = "elapsed_seconds"
+    }
+
+    /// One line of the JSON `coverage` section: a cell of stratified generation and its hits.
+    struct CoverageEntry: Encodable {
+        var function: SoftmaxFunction
+        var format: FloatFormat
+        var inputClass: String
+        var target: String
+        var hits: Int
+        enum CodingKeys: String, CodingKey { case function, format, inputClass = "class", target, hits }
     }
 
     public init(from decoder: Decoder) throws {
@@ -125,6 +142,11 @@ extension AuditReport: Codable {
         try c.encode(implementation, forKey: .implementation)
         try c.encode(parameters, forKey: .parameters)
         try c.encode(cells, forKey: .cells)
+        // Derived from the parameters (never read back): which cells the samples reached.
+        let coverage = self.coverage
+        try c.encode(zip(coverage.cells, coverage.hits).map {
+            CoverageEntry(function: $0.function, format: $0.format, inputClass: $0.rowKind.rawValue, target: $0.targetShape.rawValue, hits: $1)
+        }, forKey: .coverage)
         if encoder.userInfo[JSONText.omitTiming] as? Bool != true { try c.encodeIfPresent(elapsedSeconds, forKey: .elapsedSeconds) }
     }
 }

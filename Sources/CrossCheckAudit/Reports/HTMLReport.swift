@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProperties
 import Foundation
 
 /// The audit as one self-contained HTML page (inline CSS and SVG, no scripts, no network): a
@@ -26,6 +27,11 @@ public enum HTMLReport {
         out += section("Distribution of ULP errors", "Outputs per error bucket (log scale, shared by each column). Green within the claimed bound, red beyond it, purple: wrong NaN/∞.", histograms(report, summary))
         out += section("Error against logit spread and row length", "Each dot is a sample (one problem): its largest error against the spread (max − min)/T of its finite logits (elementwise: max |x|) and its length. Red: beyond the claimed bound; purple squares on top: a wrong NaN/∞.", scatters(report))
         out += section("Every input class", "", cellTable(report, timing: timing))
+        let coverage = report.coverage
+        if !coverage.cells.isEmpty {
+            out += section("Coverage", "Samples per function × format × row kind × target shape (the cells of stratified generation, shared with <code>crosscheck check --coverage</code>): per row kind, then per target shape. Every cell should be hit at least once.",
+                           "<pre>" + esc(coverage.lines(indent: "").joined(separator: "\n")) + "</pre>")
+        }
         let examples = exampleList(summary)
         if !examples.isEmpty {
             out += section("Inputs that show the errors", "Each line is a protocol request: <code>crosscheck eval --reference</code> answers it correctly rounded.", examples)

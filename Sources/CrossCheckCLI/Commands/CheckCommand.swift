@@ -45,8 +45,11 @@ public struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Seed of the run (default: random, printed).")
     var seed: UInt64?
 
-    @Option(name: .long, parsing: .unconditional, help: "Generated examples per property.")
-    var examples: Int = 100
+    @Option(name: .long, parsing: .unconditional, help: "Generated examples per property (default: one per cell of its stratified generation — function × format × row kind × target shape — then \(CheckRunner.randomExamples) from random cells).")
+    var examples: Int?
+
+    @Flag(name: .long, help: "After each property, print which cells of its stratified generation were hit and how often.")
+    var coverage = false
 
     @Option(name: .long, help: "Directory of stored counterexamples, replayed first and added to (default: ./\(CheckCommand.projectStore) when it exists, else none).")
     var regressions: String?
@@ -89,7 +92,7 @@ public struct CheckCommand: ParsableCommand {
         for p in property where Catalog.named(p) == nil {
             throw ValidationError("unknown property '\(p)'; expected one of: \(Catalog.all.map(\.name).joined(separator: ", "))")
         }
-        if !(0...1_000_000_000).contains(examples) { throw ValidationError("--examples must be in 0...1000000000, got \(examples)") }
+        if let examples, !(0...1_000_000_000).contains(examples) { throw ValidationError("--examples must be in 0...1000000000, got \(examples)") }
     }
 
     public func run() throws {
@@ -151,18 +154,52 @@ public struct CheckCommand: ParsableCommand {
             unusable: Self.unusable(subject)
         )
         let properties = selectedProperties
-        print("crosscheck check --implementation \(implementation.external.map { "external (\($0))" } ?? subject.name) --seed \(seed) --examples \(examples)")
+        print(replayCommand(seed: seed))
         print(storeLine(store))
         fflush(nil)
         let outcomes = runner.run(properties, on: subject) { outcome in
+            var outcome = outcome
+            if outcome.failed { outcome.replay = replayCommand(seed: seed, property: outcome.property) }
             print(outcome.summaryLine)
+            if coverage { print(outcome.coverage.lines(indent: "     ").joined(separator: "\n")) }
             fflush(nil)
         }
-        let failed = outcomes.filter { !$0.passed }.count
+        let failed = outcomes.count(where: \.failed), skipped = outcomes.count(where: \.skipped)
         if outcomes.count < properties.count {
             print("\(properties.count - outcomes.count) properties not run: the implementation is not started again after a time-out")
         }
-        print("\(outcomes.count - failed) passed, \(failed) failed")
+        let inconclusive = outcomes.reduce(0) { $0 + $1.inconclusive }
+        print("\(outcomes.count - failed - skipped) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped (no applicable example)" : "")
+              + (inconclusive > 0 ? "; \(inconclusive) inconclusive examples (the reference could not decide them)" : ""))
         return failed > 0 ? .failed : .passed
+    }
+
+    /// The command line that replays this run (of one property, when given), runnable as pasted
+    /// in a POSIX shell: every option that decides the examples, arguments quoted where needed.
+    func replayCommand(seed: UInt64, property only: String? = nil) -> String {
+        var words = ["crosscheck", "check"]
+        if let external = implementation.external {
+            words += ["--external", external]
+            if implementation.timeout != ImplementationOptions.defaultTimeout { words += ["--timeout", "\(implementation.timeout)"] }
+        } else if let name = implementation.implementation {
+            words += ["--implementation", name.name]
+        }
+        if let maxULP = implementation.maxULP { words += ["--max-ulp", "\(maxULP)"] }
+        words += ["--seed", "\(seed)"]
+        if let examples { words += ["--examples", "\(examples)"] }
+        if !format.isEmpty { words += ["--format"] + format.map(\.rawValue) }
+        if !function.isEmpty { words += ["--function"] + function.map(\.name) }
+        if let only { words += ["--property", only] } else if !property.isEmpty { words += ["--property"] + property }
+        if let regressions { words += ["--regressions", regressions] }
+        if noSave { words += ["--no-save"] }
+        return words.map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    /// `word` as one POSIX shell word: unchanged when it has only safe characters, else in single
+    /// quotes (a quote inside written '\'').
+    static func shellQuoted(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:+,@%")
+        if !word.isEmpty && word.allSatisfy(safe.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -29,11 +29,28 @@ public struct FlawedImplementation: SoftmaxImplementation {
         case mseGradientForCrossEntropy = "flawed-mse-grad-for-ce"
         /// Correct, except 2 ulps off on rows of 1,024 classes or more.
         case twoULPOnLongRows = "flawed-2ulp-long-rows"
+        /// A fully masked row (every logit −inf) answered as if it had probabilities 0 — softmax 0,
+        /// CE 0 — instead of NaN: the "safe softmax" of attention code that hides fully masked rows.
+        case fullyMaskedRows = "flawed-fully-masked"
+        /// Soft-target CE as Σ tᵢ·(LSE − zᵢ/T) over every class: tᵢ = 0 on a −inf logit gives 0·∞ = NaN.
+        case maskedSoftTargets = "flawed-masked-soft-targets"
+        /// mse_softmax summed naively, left to right in the format, on rows of 1,000 classes or
+        /// more: tens to hundreds of ulps in binary16 and binary32.
+        case longRowNaiveMSE = "flawed-long-row-mse"
+        /// Sigmoid in binary32 and binary64 flushes subnormal results to zero (FTZ/DAZ code).
+        case sigmoidSubnormalFlush = "flawed-sigmoid-ftz"
+        /// CE with a class index answers 0 when the target is the argmax and the gap to the runner-up,
+        /// over T, exceeds 20 ("the loss is negligible"), though e^{−gap/T} is far above the least subnormal.
+        case confidentShortcut = "flawed-confident-shortcut"
+        /// log_softmax as log(softmax(z/T)): −inf wherever a probability underflows, and the
+        /// rounding of p amplified where p ≈ 1 — the classic reason frameworks ship a fused
+        /// log_softmax (PyTorch's and TensorFlow's docs warn against log(softmax(x))).
+        case logOfSoftmax = "flawed-log-of-softmax"
     }
 
     public let flaw: Flaw
     public var name: String { flaw.rawValue }
-    private let reference = ReferenceImplementation()
+    let reference = ReferenceImplementation()
 
     public init(_ flaw: Flaw) { self.flaw = flaw }
 
@@ -45,6 +62,7 @@ public struct FlawedImplementation: SoftmaxImplementation {
     public func evaluate(_ p: Problem) throws -> Answer {
         try p.validate()
         let correct = try reference.evaluate(p)
+        if let answer = try classAnswer(p, correct) { return answer }
         guard p.logits.allSatisfy(\.isFinite) else { return correct }
         let f = p.format
         let r = f.rounded
