@@ -2,7 +2,8 @@ import ArbitraryPrecision
 import CrossCheckCore
 
 /// The MPFR reference: every answer is the exact result correctly rounded (to nearest, ties to
-/// even) to the problem's format, subnormals and overflow included.
+/// even) to the problem's `outputFormat` (its input `format` unless mixed), subnormals and overflow
+/// included; float8_e4m3fn, which has no infinities, gives NaN where the others overflow to ±inf.
 ///
 /// Limit semantics for non-finite input (an output is the limit of the exact function as the
 /// infinite inputs go to infinity, where that limit exists, and NaN where it does not):
@@ -21,11 +22,22 @@ public struct ReferenceImplementation: SoftmaxImplementation {
 
     public init(usesFirstEvaluation: Bool = true) { self.usesFirstEvaluation = usesFirstEvaluation }
 
+    /// Every format, as input and as output.
+    public var supportedFormats: [FloatFormat] { FloatFormat.allCases }
+
+    /// The mixed-precision pairs frameworks run (autocast losses in float32 from bfloat16 or
+    /// float16 logits; float32 logits with bfloat16 or FP8 outputs; bfloat16 logits with FP8
+    /// probabilities). Any other pair is answered too when asked for.
+    public var mixedPrecisionPairs: [FormatPair] {
+        [FormatPair(.bfloat16, .float32), FormatPair(.float16, .float32), FormatPair(.float32, .bfloat16),
+         FormatPair(.float32, .float8E4M3FN), FormatPair(.float32, .float8E5M2), FormatPair(.bfloat16, .float8E4M3FN)]
+    }
+
     /// The correctly rounded answer. Throws `ProblemError` for an invalid problem, and
     /// `ImplementationError.undecided` if the precision cap is ever reached (a bug to report).
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
-        if usesFirstEvaluation, !problem.isMixedPrecision, let answer = FirstEvaluation.answer(problem) { return answer }
+        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
             let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.outputFormat))
             return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
