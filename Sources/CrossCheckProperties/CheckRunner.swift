@@ -73,6 +73,9 @@ public struct CheckRunner: Sendable {
     /// Generated examples per property.
     public var examples: Int
     public var formats: [FloatFormat]
+    /// Mixed-precision pairs (inputs in one format, results in another) checked besides `formats`
+    /// by the properties that cover them (`Property.coversMixedPrecision`).
+    public var mixedPrecisionPairs: [FormatPair]
     /// Restricts the functions checked (nil: every function the property uses).
     public var functions: [SoftmaxFunction]?
     public var maxULPOverride: Double?
@@ -91,6 +94,7 @@ public struct CheckRunner: Sendable {
 
     public init(
         reference: any SoftmaxImplementation, seed: UInt64, examples: Int = 100, formats: [FloatFormat] = FloatFormat.ieeeFormats,
+        mixedPrecisionPairs: [FormatPair] = [],
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
@@ -102,6 +106,7 @@ public struct CheckRunner: Sendable {
         self.seed = seed
         self.examples = examples
         self.formats = formats
+        self.mixedPrecisionPairs = mixedPrecisionPairs
         self.functions = functions
         self.maxULPOverride = maxULPOverride
         self.generator = generator
@@ -120,7 +125,9 @@ public struct CheckRunner: Sendable {
     public func run(_ property: Property, on implementation: any SoftmaxImplementation) -> PropertyOutcome {
         let context = PropertyContext(implementation: implementation, reference: reference, maxULPOverride: maxULPOverride)
         let chosen = selected(property)
-        guard !chosen.isEmpty, !formats.isEmpty else {
+        // The (input, output) cells: each format with itself, then the mixed pairs the property covers.
+        let cells = formats.map { FormatPair($0, $0) } + (property.coversMixedPrecision ? mixedPrecisionPairs : [])
+        guard !chosen.isEmpty, !cells.isEmpty else {
             return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil, message: nil, shrinkEvaluations: 0)
         }
         func fail(_ p: Problem, _ why: String, examples: Int, replayed: Int) -> PropertyOutcome {
@@ -145,7 +152,7 @@ public struct CheckRunner: Sendable {
                 return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil,
                                        message: "cannot replay the stored counterexamples: \(error)", shrinkEvaluations: 0)
             }
-            for p in stored where chosen.contains(p.function) && formats.contains(p.format) {
+            for p in stored where chosen.contains(p.function) && cells.contains(FormatPair(p.format, p.outputFormat)) {
                 replayed += 1
                 trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
                 let (ok, why) = property.holds(p, context)
@@ -155,8 +162,9 @@ public struct CheckRunner: Sendable {
         var rng = SplitMix64(seed: seed).fork(property.name)
         for k in 0..<examples {
             let f = chosen[k % chosen.count]
-            let format = formats[(k / chosen.count) % formats.count]
-            let p = property.generate(generator, f, format, &rng)
+            let cell = cells[(k / chosen.count) % cells.count]
+            var p = property.generate(generator, f, cell.input, &rng)
+            p.outputFormat = cell.output
             trace?("\(property.name) #\(k): \(ProtocolCodec.encodeRequest(p))")
             let (ok, why) = property.holds(p, context)
             if !ok { return fail(p, why ?? "failed", examples: k + 1, replayed: replayed) }

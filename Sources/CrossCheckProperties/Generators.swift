@@ -283,13 +283,14 @@ public struct ProblemGenerator: Sendable {
     public func problem(_ function: SoftmaxFunction, _ format: FloatFormat, kind: RowKind? = nil, _ rng: inout SplitMix64) -> Problem {
         let kind = kind ?? rowKinds.randomElement(using: &rng)!
         if function.shape == .elementwise {
-            var x = row(kind, format, temperature: 1, &rng)
+            var x = row(kind, format, temperature: 1, &rng).map(format.rounded)
             if x.count > 64 && kind != .long { x = Array(x.prefix(64)) }
             let t: Target? = function.takesTarget ? .vector(x.map { _ in elementTarget(format, &rng) }) : nil
             return Problem(function: function, format: format, logits: x, target: t)
         }
         let t = temperature(format, &rng)
-        let z = row(kind, format, temperature: t, &rng)
+        // `rounded` makes the rows' ±inf NaN in a format without infinities (float8_e4m3fn).
+        let z = row(kind, format, temperature: t, &rng).map(format.rounded)
         let target: Target? = function.takesTarget ? rowTarget(classes: z.count, format, &rng) : nil
         return Problem(function: function, format: format, logits: z, temperature: t, target: target)
     }

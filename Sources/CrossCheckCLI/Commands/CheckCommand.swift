@@ -36,6 +36,11 @@ public struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Formats to check (default: all).")
     var format: [FloatFormat] = []
 
+    @Option(name: .customLong("output-format"), help: ArgumentHelp(
+        "Mixed precision: results in this format, inputs in each --format (default: each format's own, plus the implementation's mixed-precision pairs).",
+        discussion: "Only the properties that compare outputs with the reference (accuracy, limits) run on mixed pairs."))
+    var outputFormat: FloatFormat?
+
     @Option(name: .long, parsing: .upToNextOption, help: "Functions to check, by protocol name (default: all).")
     var function: [SoftmaxFunction] = []
 
@@ -138,11 +143,24 @@ public struct CheckCommand: ParsableCommand {
         return "regressions: replayed from \(store.directory.path)" + (noSave ? ", new counterexamples not saved (--no-save)" : ", new counterexamples saved there")
     }
 
+    /// The single formats and mixed pairs to check: with --output-format F, each input format X
+    /// as X→F (X itself when X = F); otherwise the formats (--format, or the implementation's) and
+    /// the implementation's mixed pairs whose input is among them.
+    func cells(_ subject: any SoftmaxImplementation) -> (formats: [FloatFormat], pairs: [FormatPair]) {
+        let inputs = format.isEmpty ? subject.supportedFormats : format
+        if let outputFormat {
+            let inputs = format.isEmpty ? [outputFormat] + subject.mixedPrecisionPairs.filter { $0.output == outputFormat }.map(\.input) : format
+            return (inputs.filter { $0 == outputFormat }, inputs.filter { $0 != outputFormat }.map { FormatPair($0, outputFormat) })
+        }
+        return (inputs, subject.mixedPrecisionPairs.filter { inputs.contains($0.input) })
+    }
+
     func runCatalog(_ subject: any SoftmaxImplementation, store: RegressionStore?) -> ExitStatus {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
+        let (formats, pairs) = cells(subject)
         let runner = CheckRunner(
             reference: ReferenceImplementation(), seed: seed, examples: examples,
-            formats: format.isEmpty ? subject.supportedFormats : format,
+            formats: formats, mixedPrecisionPairs: pairs,
             functions: function.isEmpty ? nil : function,
             maxULPOverride: implementation.maxULP,
             regressions: store,
