@@ -37,4 +37,17 @@ import Testing
         let outcomes = Catalog.check(RoundsToInputFormat(), properties: [Catalog.all.first { $0.name == "softmax-distribution" }!], examples: 10)
         #expect(outcomes.count == 1 && outcomes[0].examples == 0)
     }
+
+    /// The exhaustive sweep is generic over the encoding: every float8 value (one block of 256),
+    /// every bfloat16 value (256 blocks), and it finds the naive BCE's cancellation there too.
+    @Test func exhaustiveSweepsCoverTheNewFormats() {
+        #expect(ExhaustiveSweep.blockCount(.float8E4M3FN) == 1 && ExhaustiveSweep.blockCount(.bfloat16) == 256)
+        let e5m2 = Set(ExhaustiveSweep.values(.float8E5M2, block: 0).filter { !$0.isNaN })
+        #expect(e5m2.count == 256 - 6 - 1)  // 6 NaN patterns; ±0 are one Double value apart only by sign
+        let bce = ExhaustiveSweep.Sweep(function: .bceWithLogits, inputClass: "t=0")
+        let naive = ExhaustiveSweep.run(FlawedImplementation(.naiveBCE), reference: ReferenceImplementation(), format: .bfloat16, sweeps: [bce])[0]
+        #expect(naive.checked == 65_536 && naive.worstULP > 1)
+        let sound = ExhaustiveSweep.run(ReferenceImplementation(), reference: ReferenceImplementation(), format: .float8E4M3FN)
+        for result in sound { #expect(result.worstULP == 0 && result.wrongNonFinite == 0, "\(result.line)") }
+    }
 }
