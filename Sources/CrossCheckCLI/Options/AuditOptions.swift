@@ -10,6 +10,9 @@ struct ProblemSelection: ParsableArguments {
     @Option(name: .long, parsing: .upToNextOption, help: "Formats (default: all).")
     var format: [FloatFormat] = []
 
+    @Option(name: .customLong("output-format"), help: "Mixed precision: each --format X as the pair X→F, results rounded to F (default: each format's own, plus the implementation's mixed-precision pairs).")
+    var outputFormat: FloatFormat?
+
     @Option(name: .long, parsing: .upToNextOption, help: "Functions, by protocol name (default: all; with --exhaustive, the elementwise ones).")
     var function: [SoftmaxFunction] = []
 
@@ -39,11 +42,15 @@ struct ProblemSelection: ParsableArguments {
 
     /// True when an option narrowing or changing the problems was given.
     var isGiven: Bool {
-        !format.isEmpty || !function.isEmpty || !inputClass.isEmpty || samples != nil || seed != nil || maxClasses != nil || shard != nil || exhaustive
+        !format.isEmpty || outputFormat != nil || !function.isEmpty || !inputClass.isEmpty || samples != nil || seed != nil || maxClasses != nil || shard != nil || exhaustive
     }
 
     /// The parameters: given options over `defaults` (a baseline's), over the built-in defaults.
-    func parameters(defaults: AuditParameters? = nil) throws(AuditError) -> AuditParameters {
+    /// Formats not given are those of `defaults` and of `claims` — the implementation's
+    /// `supportedFormats` and `mixedPrecisionPairs` — together, so a gate's cells grow when the
+    /// implementation gains a format (the new cells are reported as new); with --format, the
+    /// pairs are those whose input is among the formats.
+    func parameters(defaults: AuditParameters? = nil, claims: (any SoftmaxImplementation)? = nil) throws(AuditError) -> AuditParameters {
         let (formats, functions) = (format, function)
         let mode: AuditMode = exhaustive ? .exhaustive : (defaults?.mode ?? .sampled)
         let base = defaults.map { $0.mode == mode ? $0 : AuditParameters(mode: mode) } ?? AuditParameters(mode: mode)
@@ -52,6 +59,20 @@ struct ProblemSelection: ParsableArguments {
             functions: functions.isEmpty ? base.functions : functions, formats: formats.isEmpty ? base.formats : formats,
             classes: inputClass.isEmpty ? base.classes : inputClass.map(\.rawValue)
         )
+        if let claims {
+            if formats.isEmpty {
+                let known = defaults?.formats ?? []
+                p.formats = known + (defaults == nil || mode == .sampled ? claims.supportedFormats : []).filter { !known.contains($0) }
+            }
+            let pairs = (defaults?.mixedPrecisionPairs ?? []) + claims.mixedPrecisionPairs
+            p.mixedPrecisionPairs = pairs.enumerated().filter { i, pair in
+                pairs.firstIndex(of: pair) == i && p.formats.contains(pair.input)
+            }.map(\.element)
+        }
+        if let outputFormat {
+            p.mixedPrecisionPairs = p.formats.filter { $0 != outputFormat }.map { FormatPair($0, outputFormat) }
+            p.formats = p.formats.filter { $0 == outputFormat }
+        }
         if mode == .exhaustive && !inputClass.isEmpty { throw AuditError(.usage, "--class does not apply to --exhaustive audits") }
         if let shard { p.shard = try Shard(parsing: shard) }
         if let threads, !(1...4096).contains(threads) { throw AuditError(.usage, "--threads must be in 1...4096, got \(threads)") }
