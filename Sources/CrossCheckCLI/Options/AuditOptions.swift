@@ -46,10 +46,10 @@ struct ProblemSelection: ParsableArguments {
     }
 
     /// The parameters: given options over `defaults` (a baseline's), over the built-in defaults.
-    /// Formats not given are those of `defaults` and of `claims` — the implementation's
-    /// `supportedFormats` and `mixedPrecisionPairs` — together, so a gate's cells grow when the
-    /// implementation gains a format (the new cells are reported as new); with --format, the
-    /// pairs are those whose input is among the formats.
+    /// Formats not given are the implementation's (`claims`: `supportedFormats` and
+    /// `mixedPrecisionPairs`), joined with a default baseline's, so a gate's cells grow when the
+    /// implementation gains a format (the new cells are reported as new); --format gives exactly
+    /// those formats, no pairs (--output-format F makes each X the pair X→F).
     func parameters(defaults: AuditParameters? = nil, claims: (any SoftmaxImplementation)? = nil) throws(AuditError) -> AuditParameters {
         let (formats, functions) = (format, function)
         let mode: AuditMode = exhaustive ? .exhaustive : (defaults?.mode ?? .sampled)
@@ -59,15 +59,9 @@ struct ProblemSelection: ParsableArguments {
             functions: functions.isEmpty ? base.functions : functions, formats: formats.isEmpty ? base.formats : formats,
             classes: inputClass.isEmpty ? base.classes : inputClass.map(\.rawValue)
         )
-        if let claims {
-            if formats.isEmpty {
-                let known = defaults?.formats ?? []
-                p.formats = known + (defaults == nil || mode == .sampled ? claims.supportedFormats : []).filter { !known.contains($0) }
-            }
-            let pairs = (defaults?.mixedPrecisionPairs ?? []) + claims.mixedPrecisionPairs
-            p.mixedPrecisionPairs = pairs.enumerated().filter { i, pair in
-                pairs.firstIndex(of: pair) == i && p.formats.contains(pair.input)
-            }.map(\.element)
+        if formats.isEmpty {
+            p.mixedPrecisionPairs = base.mixedPrecisionPairs
+            if let claims { grow(&p, defaults: defaults, claims: claims) }
         }
         if let outputFormat {
             p.mixedPrecisionPairs = p.formats.filter { $0 != outputFormat }.map { FormatPair($0, outputFormat) }
@@ -78,6 +72,19 @@ struct ProblemSelection: ParsableArguments {
         if let threads, !(1...4096).contains(threads) { throw AuditError(.usage, "--threads must be in 1...4096, got \(threads)") }
         try p.validate()
         return p
+    }
+
+    /// The formats and pairs of `claims` added to parameters whose formats were not given: all of
+    /// them for a new audit; for a baseline's audit, when the baseline covered every IEEE format the
+    /// implementation has (a default audit, not a narrowed one), those it does not know yet.
+    private func grow(_ p: inout AuditParameters, defaults: AuditParameters?, claims: any SoftmaxImplementation) {
+        let known = defaults?.formats ?? []
+        if defaults != nil {
+            let ieee = claims.supportedFormats.filter(FloatFormat.ieeeFormats.contains)
+            guard p.mode == .sampled, Set(known).isSuperset(of: ieee) else { return }
+        }
+        p.formats = known + claims.supportedFormats.filter { !known.contains($0) }
+        p.mixedPrecisionPairs += claims.mixedPrecisionPairs.filter { !p.mixedPrecisionPairs.contains($0) }
     }
 
     var threadCount: Int { max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount) }
