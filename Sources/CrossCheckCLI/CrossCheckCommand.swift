@@ -1,6 +1,7 @@
 import ArgumentParser
 import CrossCheckCore
 import CrossCheckKernels
+import CrossCheckReference
 import Foundation
 
 /// The `crosscheck` command line: a thin shell over the library; each subcommand is testable.
@@ -14,9 +15,10 @@ public struct CrossCheckCommand: ParsableCommand {
 
     public init() {}
 
-    /// Runs the command line, after a warning on stderr about a wrong `CROSSCHECK_KERNELS_ISA`.
+    /// Runs the command line, after a warning on stderr about a wrong `CROSSCHECK_KERNELS_ISA` or
+    /// `CROSSCHECK_REFERENCE_MAX_LOGITS`.
     public static func main() {
-        if let problem = KernelISA.environmentProblem {
+        for problem in [KernelISA.environmentProblem, ReferenceImplementation.maximumLogitsProblem].compactMap({ $0 }) {
             Diagnostics.write("warning: \(problem)")
         }
         main(nil)

@@ -25,7 +25,10 @@
 //                  Aⱼ = eⱼS − Σeᵢ² = fⱼS − Σeᵢfᵢ (near j),  Bⱼ = Σtᵢeᵢ − tⱼS (decomposed);
 //                for a class y: N_y = −(R_y² + Σ_{i≠y} eᵢ²) and, for j ≠ y, eⱼS + A_y (y near)
 //                or Aⱼ + S·e_y: sums of terms of one sign wherever a tie or a dominant class
-//                would make the textbook formula cancel.
+//                would make the textbook formula cancel; for a target vector and a far j,
+//                Nⱼ = c(X − 1) + (eⱼS − (Σeᵢ² − c)) + cY + VX + VY with c = #near, X = T_near − c·tⱼ,
+//                S = c + V, Bⱼ = X + Y: the integer parts meet only in c(X − 1), so a dominant
+//                class carrying the target weight (X = 1) leaves the small terms uncancelled.
 // What remains is accidental cancellation: a result smaller than its terms by a factor c loses
 // log₂ c bits of the working precision (53 for Float16/Float in Double — where cancellation is
 // possible the double-double type is used — and ≈ 100 for double-double).
@@ -290,30 +293,42 @@ extension RowWorkspace {
                 return
             }
             var near = 0.0, fNear = W.zero, eFar = W.zero
-            var tNear = W.zero, tfNear = W.zero, teFar = W.zero, te = W.zero
+            var tNear = W.zero, tfNear = W.zero, teFar = W.zero
+            var fSquaresNear = W.zero, eSquaresFar = W.zero
             for i in 0..<classes {
                 let ti = t.value(i)
                 let ei = e[i].plain
-                te = te + ei * ti
                 if isNear(i) {
                     near += 1
                     fNear = fNear + f[i]
                     tNear = tNear + ti
                     tfNear = tfNear + f[i] * ti
+                    fSquaresNear = fSquaresNear + f[i] * f[i]
                 } else {
                     eFar = eFar + ei
                     teFar = teFar + ei * ti
+                    eSquaresFar = eSquaresFar + ei * ei
                 }
             }
+            // With c = #near, X = T_near − c·tⱼ (exact integer-and-target part of Bⱼ), the small
+            // parts V = F + E_far of S = c + V and Y = (Σ_near tᵢfᵢ + Σ_far tᵢeᵢ) − tⱼV of Bⱼ = X + Y.
+            let v = fNear + eFar
+            // Σeᵢ² − c = 2F + Σ_near fᵢ² + Σ_far eᵢ², small.
+            let squaresBeyondNear = fNear * 2 + fSquaresNear + eSquaresFar
             for j in 0..<classes {
                 let tj = t.value(j)
-                let b: W
+                let x = tNear - W.product(tj, near)
+                let y = (tfNear + teFar) - v * tj
                 if isNear(j) {
-                    b = (tNear - W.product(tj, near)) + (tfNear - fNear * tj) + (teFar - eFar * tj)
+                    write(j, a(j) + S * (x + y))
                 } else {
-                    b = te - S * tj
+                    // Far j: Nⱼ = eⱼS − Σeᵢ² + S(X + Y) = c(X − 1) + (eⱼS − (Σeᵢ² − c)) + cY + VX + VY,
+                    // the integer parts gathered in c(X − 1) (0 exactly when a dominant class
+                    // carries the target weight: the rest is of the size of the far eᵢ, which
+                    // 1 + eᵢ in double-double would lose).
+                    let small = (e[j].plain * S - squaresBeyondNear) + y * near + v * x + v * y
+                    write(j, (x - 1) * near + small)
                 }
-                write(j, a(j) + S * b)
             }
         }
     }

@@ -58,6 +58,17 @@ protocol EnclosureFormula {
     /// The exponents d of every exponential e^d the formula takes (with repetitions allowed):
     /// Ziv's loop picks the vanishing ones among them (`VanishingTerms`).
     var exponents: [MPRational] { get }
+
+    /// The enclosures of `outputs` one at a time, `body(k, enclosure of outputs[k])` in order, so
+    /// that a caller deciding each at once holds one output's enclosure, not the row's. Throws
+    /// when the evaluation needs more precision, after the outputs it did give.
+    func forEachEnclosure<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int], _ body: (Int, A.Number) -> Void) throws(NeedsMorePrecision)
+}
+
+extension EnclosureFormula {
+    func forEachEnclosure<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int], _ body: (Int, A.Number) -> Void) throws(NeedsMorePrecision) {
+        for (k, x) in try enclose(arithmetic, outputs).enumerated() { body(k, x) }
+    }
 }
 
 extension IntervalArithmetic {

@@ -1,5 +1,6 @@
 import ArbitraryPrecision
 import CrossCheckCore
+import Foundation
 
 /// The MPFR reference: every answer is the exact result correctly rounded (to nearest, ties to
 /// even) to the problem's `outputFormat` (its input `format` unless mixed), subnormals and overflow
@@ -20,7 +21,9 @@ public struct ReferenceImplementation: SoftmaxImplementation {
     /// Try the binary64 first evaluation (`FirstEvaluation`) before MPFR; off only to test it.
     public let usesFirstEvaluation: Bool
 
-    public init(usesFirstEvaluation: Bool = true) { self.usesFirstEvaluation = usesFirstEvaluation }
+    /// The longest row the reference evaluates; a longer one is declined with a message instead
+    /// of taking memory beyond the bound (see `bytesPerLogit`).
+    public let maximumLogits: Int
 
     /// Every format, as input and as output.
     public var supportedFormats: [FloatFormat] { FloatFormat.allCases }
@@ -33,10 +36,39 @@ public struct ReferenceImplementation: SoftmaxImplementation {
          FormatPair(.float32, .float8E4M3FN), FormatPair(.float32, .float8E5M2), FormatPair(.bfloat16, .float8E4M3FN)]
     }
 
-    /// The correctly rounded answer. Throws `ProblemError` for an invalid problem, and
+    /// A bound on the resident memory of a long row's evaluation per logit, protocol included
+    /// (measured 320–360 bytes; README, "Memory of the reference"); `maximumLogits` is set from it.
+    public static let bytesPerLogit = 400
+
+    /// 2²¹ logits (≈ 840 MB at `bytesPerLogit`), or `CROSSCHECK_REFERENCE_MAX_LOGITS` when it is a
+    /// positive integer (`maximumLogitsProblem` says when it is not).
+    public static var defaultMaximumLogits: Int {
+        if let text = ProcessInfo.processInfo.environment[maximumLogitsVariable], let n = Int(text), n > 0 { return n }
+        return 1 << 21
+    }
+
+    public static let maximumLogitsVariable = "CROSSCHECK_REFERENCE_MAX_LOGITS"
+
+    /// A message when `CROSSCHECK_REFERENCE_MAX_LOGITS` is set but not a positive integer.
+    public static var maximumLogitsProblem: String? {
+        guard let text = ProcessInfo.processInfo.environment[maximumLogitsVariable] else { return nil }
+        if let n = Int(text), n > 0 { return nil }
+        return "\(maximumLogitsVariable)=\(text) is not a positive integer; the default \(1 << 21) applies"
+    }
+
+    public init(usesFirstEvaluation: Bool = true, maximumLogits: Int = ReferenceImplementation.defaultMaximumLogits) {
+        self.usesFirstEvaluation = usesFirstEvaluation
+        self.maximumLogits = max(maximumLogits, 1)
+    }
+
+    /// The correctly rounded answer. Throws `ProblemError` for an invalid problem,
+    /// `ImplementationError.declined` for a row longer than `maximumLogits`, and
     /// `ImplementationError.undecided` if the precision cap is ever reached (a bug to report).
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
+        if problem.function.shape != .elementwise && problem.logits.count > maximumLogits {
+            throw ImplementationError.declined("a row of \(problem.logits.count) logits is longer than the reference's limit of \(maximumLogits) (about \(Self.bytesPerLogit) bytes of memory a logit; set \(Self.maximumLogitsVariable) to change it)")
+        }
         if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
             let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.outputFormat))

@@ -20,7 +20,7 @@ import CrossCheckCore
 struct PreparedRow {
     let problem: Problem
     /// (zᵢ − max)/T for finite logits, nil for −inf ones (which are masked: pᵢ = 0 exactly).
-    let gaps: [MPRational?]
+    let gaps: RowGaps
     /// max z / T over finite logits.
     let maxOverT: MPRational
     let inverseTemperature: MPRational
@@ -42,7 +42,7 @@ struct PreparedRow {
         let maximum = finite.max() ?? 0
         let m = MPRational(maximum)
         maxOverT = m / t
-        gaps = problem.logits.map { $0.isFinite ? (MPRational($0) - m) / t : nil }
+        gaps = RowGaps(logits: problem.logits, maximum: maximum, exactMaximum: m, temperature: t)
         if let vector = problem.targetVector {
             let exact = vector.map { MPRational($0) }
             targets = exact
@@ -61,6 +61,34 @@ struct PreparedRow {
     }
 
     var count: Int { problem.logits.count }
+}
+
+/// The gaps dᵢ = (zᵢ − max)/T of a row as exact rationals, each made when it is read (a rational
+/// a logit held for the whole evaluation was ~150 bytes of a long row's memory; each is read once
+/// per working precision, next to an MPFR exponential that costs far more).
+struct RowGaps: RandomAccessCollection {
+    let logits: [Double]
+    /// max z over finite logits, as a Double and exactly.
+    let maximum: Double
+    let exactMaximum: MPRational
+    let temperature: MPRational
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { logits.count }
+
+    /// dᵢ, nil for a −inf logit.
+    subscript(i: Int) -> MPRational? {
+        logits[i].isFinite ? (MPRational(logits[i]) - exactMaximum) / temperature : nil
+    }
+
+    /// A non-finite logit: no gap (−inf is masked, pᵢ = 0; +inf is settled as a dominant class).
+    func isMasked(_ i: Int) -> Bool { !logits[i].isFinite }
+
+    /// dᵢ = 0: a finite logit equal to the maximum.
+    func isMaximum(_ i: Int) -> Bool { logits[i].isFinite && logits[i] == maximum }
+
+    /// dᵢ = dⱼ (or both masked): z ↦ (z − max)/T is one-to-one.
+    func areEqual(_ i: Int, _ j: Int) -> Bool { logits[i] == logits[j] }
 }
 
 /// The row at one working precision; shared quantities are computed once, on first use.
@@ -88,7 +116,7 @@ final class RowEvaluation<A: EnclosureArithmetic> {
 
     /// The index of the unique maximum logit, if it is unique.
     private(set) lazy var uniqueMaximum: Int? = {
-        let tops = row.gaps.indices.filter { row.gaps[$0]?.isZero ?? false }
+        let tops = row.gaps.indices.filter(row.gaps.isMaximum)
         return tops.count == 1 ? tops[0] : nil
     }()
 
@@ -178,7 +206,7 @@ final class RowEvaluation<A: EnclosureArithmetic> {
         let t = row.targets!
         var terms: [Number] = []
         for i in 0..<row.count where i != j {
-            if row.gaps[i] == row.gaps[j] && t[i] == t[j] && row.dominant == nil { continue }
+            if row.gaps.areEqual(i, j) && t[i] == t[j] && row.dominant == nil { continue }
             terms.append(a.multiply(p[i], a.subtract(d[j], d[i])))
         }
         return knownSign(a.sum(terms), j)
@@ -194,8 +222,7 @@ final class RowEvaluation<A: EnclosureArithmetic> {
     func knownSign(_ inner: Number, _ j: Int) -> Number {
         guard let y = row.oneHotClass, row.dominant == nil else { return inner }
         if j == y { return a.atMostZero(inner) }
-        let gaps = row.gaps
-        let isMaximum = { (i: Int) in gaps[i]?.isZero ?? false }
+        let isMaximum = row.gaps.isMaximum
         return isMaximum(j) || isMaximum(y) ? a.atLeastZero(inner) : inner
     }
 
@@ -314,11 +341,17 @@ struct RowFormula: EnclosureFormula {
     var exponents: [MPRational] { row.gaps.compactMap { $0 } }
 
     func enclose<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int]) throws(NeedsMorePrecision) -> [A.Number] {
-        let e = RowEvaluation(row, arithmetic)
         var out: [A.Number] = []
         out.reserveCapacity(outputs.count)
-        for i in outputs { out.append(try output(e, i)) }
+        try forEachEnclosure(arithmetic, outputs) { _, x in out.append(x) }
         return out
+    }
+
+    /// One `RowEvaluation` for the row (its exponentials and sums computed once), each output
+    /// handed on as soon as it is enclosed.
+    func forEachEnclosure<A: EnclosureArithmetic>(_ arithmetic: A, _ outputs: [Int], _ body: (Int, A.Number) -> Void) throws(NeedsMorePrecision) {
+        let e = RowEvaluation(row, arithmetic)
+        for (k, i) in outputs.enumerated() { body(k, try output(e, i)) }
     }
 
     private func output<A: EnclosureArithmetic>(_ e: RowEvaluation<A>, _ i: Int) throws(NeedsMorePrecision) -> A.Number {
@@ -371,7 +404,7 @@ enum RowReference {
             return try run(1)
         case .logSoftmax:
             var out = try run(n)
-            for i in 0..<n where row.gaps[i] == nil { out[i] = finisher.constant(-.infinity) }
+            for i in 0..<n where row.gaps.isMasked(i) { out[i] = finisher.constant(-.infinity) }
             return out
         case .crossEntropy:
             if let settled = settledCrossEntropy(row, finisher) { return [settled] }
@@ -390,7 +423,7 @@ enum RowReference {
         var infinite = Set<FloatingPointSign>()
         let t = row.targets!
         for i in 0..<row.count where !t[i].isZero {
-            let unreachable = row.dominant.map { $0 != i } ?? (row.gaps[i] == nil)
+            let unreachable = row.dominant.map { $0 != i } ?? row.gaps.isMasked(i)
             if unreachable { infinite.insert(t[i].signum > 0 ? .plus : .minus) }
         }
         if infinite.count == 2 { return finisher.constant(.nan) }

@@ -100,7 +100,11 @@ struct PrecisionFinisher: Finisher {
 /// as some exponentials vanish, is itself a boundary (a midpoint, or 0 between −0 and +0) and
 /// those exponentials are far below 2^(−cap) (e^(−1e5), or below MPFR's range).
 ///
-/// Limit mode. Then the loop starts again from the first precision w in limit mode. At each level
+/// Exact decision. First, the pending outputs of formulas that are rational functions of their
+/// exponentials are computed exactly (`exactDecisions`, `ExactExponentialArithmetic`): the limit,
+/// the proven sign of the perturbation and its enclosure, whatever order of it decides the side.
+///
+/// Limit mode. What is left then starts again from the first precision w in limit mode. At each level
 /// the exponentials e^d with d < θ = −w vanish (`VanishingTerms`; e^d < 2^(−1.44w), tiny next to
 /// the resolution of the level), s = e^{d_G} ∈ (0, b] being the largest, and each output is enclosed
 /// three ways:
@@ -133,6 +137,8 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
     var exponents: [MPRational]? = nil
     while !pending.isEmpty {
         if precision > cap && !limitMode {
+            pending = exactDecisions(formula, finisher, initialPrecision: initialPrecision, cap: cap, pending: pending, results: &results)
+            if pending.isEmpty { break }
             limitMode = true
             precision = initialPrecision
             exponents = formula.exponents
@@ -149,19 +155,68 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
         } else if !limitMode || precision > cap {
             // Plain interval arithmetic (in limit mode at a level where nothing vanishes, beyond the
             // precisions it already failed at).
-            let arithmetic = IntervalArithmetic(precision: precision)
-            if let enclosures = enclose(formula, arithmetic, pending) {
-                var stillPending: [Int] = []
-                for (k, index) in pending.enumerated() {
-                    if let rounded = ExponentRange.widest({ finisher.decide(enclosures[k]) }) { results[index] = rounded } else { stillPending.append(index) }
-                }
-                pending = stillPending
-            }
-            // nil: a denominator's ball contained zero: retry everything pending at a higher precision.
+            pending = plainLevel(formula, finisher, precision: precision, pending: pending, results: &results)
         }
         precision *= 2
     }
     return results.map { $0! }
+}
+
+/// Decides what it can of `pending` in plain interval arithmetic at `precision`, each output as
+/// soon as it is enclosed (one enclosure held at a time, not the row's); returns the rest. When a
+/// denominator's interval contains zero the outputs not yet given stay pending for a higher
+/// precision (those given were decided or are pending on their own).
+private func plainLevel<F: Finisher, Formula: EnclosureFormula>(
+    _ formula: Formula, _ finisher: F, precision: Int, pending: [Int], results: inout [F.Value?]
+) -> [Int] {
+    let arithmetic = IntervalArithmetic(precision: precision)
+    var decided: [(index: Int, value: F.Value)] = []
+    var stillPending: [Int] = []
+    var given = 0
+    ExponentRange.widest {
+        do {
+            try formula.forEachEnclosure(arithmetic, pending) { k, enclosure in
+                given = k + 1
+                if let rounded = finisher.decide(enclosure) { decided.append((pending[k], rounded)) } else { stillPending.append(pending[k]) }
+            }
+        } catch {}
+    }
+    for d in decided { results[d.index] = d.value }
+    return stillPending + pending[given...]
+}
+
+/// Decides what it can of `pending` exactly, as rational functions of the exponentials
+/// (`ExactExponentialArithmetic`, `ExactSplit`): the limit q at vanishing exponentials, the proven
+/// sign of f − q and an enclosure of it, rounded by the finisher as in limit mode, at precisions
+/// from `initialPrecision` to `cap`. Returns the rest (formulas with logarithms, rows beyond the
+/// arithmetic's limits, signs not proven below the cap).
+private func exactDecisions<F: Finisher, Formula: EnclosureFormula>(
+    _ formula: Formula, _ finisher: F, initialPrecision: Int, cap: Int, pending: [Int], results: inout [F.Value?]
+) -> [Int] {
+    guard let arithmetic = ExactExponentialArithmetic(exponents: formula.exponents),
+          formula.exponents.count <= ExactExponentialArithmetic.classLimit,
+          let fractions = try? formula.enclose(arithmetic, pending)
+    else { return pending }
+    var stillPending: [Int] = []
+    for (k, index) in pending.enumerated() {
+        guard let split = ExactSplit(fractions[k], arithmetic) else { stillPending.append(index); continue }
+        var precision = initialPrecision
+        while precision <= cap {
+            let decided: F.Value? = ExponentRange.widest {
+                guard let (sign, delta) = split.perturbation(precision: precision) else { return nil }
+                let limit = Enclosure.exact(split.limit)
+                let perturbed = IntervalArithmetic(precision: precision).add(limit, delta)
+                return finisher.decideLimit(limit, perturbed: perturbed, sign: sign, belowMPFRRange: false)
+            }
+            if let decided {
+                results[index] = decided
+                break
+            }
+            precision *= 2
+        }
+        if results[index] == nil { stillPending.append(index) }
+    }
+    return stillPending
 }
 
 /// One level of limit mode (see `zivRound`): decides what it can of `pending`, returns the rest.

@@ -110,25 +110,12 @@ struct DifferentialTests {
         #"{"function":"cross_entropy","format":"float64","logits":["3.5023192919619865e-267","0x1.61b322f920f2cp+124","-0x1.7faeab4a60cdep-3"],"temperature":"0x1.3880000000000p+13","targets":["1.0","0x1.0000000000000p+0","-1.0"]}"#,
         // Seed 2: T = max/7, 1/T's low word subnormal in the vector path: 4 ulp.
         #"{"function":"softmax","format":"float64","logits":["0.0","-1.7976931348623157e+308","-1.7976931348623157e+308","-1.7976931348623157e+308"],"temperature":"2.5681330498033083e+307"}"#,
-    ]
-
-    /// Found with CROSSCHECK_DIFFERENTIAL_SEED=2 and not fixed yet: mse_softmax_grad with targets
-    /// of both signs, a class 173 ahead (e_k = 1, the others ≈ 10⁻⁷⁵) and tⱼ = 0. Nⱼ = Aⱼ + S·Bⱼ
-    /// cancels its integer parts (−Σeᵢ² + S·Σtᵢeᵢ = −1 + 1 when t_k = 1) in double-double, which
-    /// cannot hold 1 + 10⁻⁷⁵: the exact 10⁻¹⁵¹ comes out 0. Needs the near/far expansion of
-    /// Aⱼ + S·Bⱼ with the integer part c(T_near − 1 − c·tⱼ) formed exactly.
-    static let knownFailures = [
+        // Seed 2: mse_softmax_grad, targets of both signs, a class 173 ahead (e_k = 1, the others
+        // ≈ 10⁻⁷⁵) with t_k = 1 and tⱼ = 0: the integer parts of Nⱼ = Aⱼ + S·Bⱼ (−1 + 1) cancelled
+        // in double-double, which cannot hold 1 + 10⁻⁷⁵, and the exact ≈ 10⁻¹⁵¹ came out 0.
         #"{"function":"mse_softmax_grad","format":"float64","logits":["2.8845970395731544","0.6687909377957836","1.286136514590381","-1.7959821642316136","0.18788753042144904","0.18707403392675714","175.0849040792764","1.4338803011628045","-0.323670818608605","0.24902127158066775","-0.8580263437907164","-0.40420713207777237","-0.8508772178318621","-0.9129525766145911","1.4465045951420863","0.09381491158799343","0.7848410084925399","-0.6889211637376359","-0.33889625383473476","-0.696907301103348","-2.018350033776063","0.5718150201285166","-0.5079233187833668","1.62326736763551"],"targets":["-0.5","-0.5","-1.0","0.0","-1.0","-0.5","1.0","0.0","-0.5","1.0","2.0","-1.0","0.0","1.0","-0.5","1.0","-0.5","1.0","1.0","0.0","2.0","-1.0","2.0","2.0"]}"#,
     ]
 
-    @Test("known failures outside the claim", arguments: knownFailures)
-    func knownFailure(_ line: String) throws {
-        let problem = try ProtocolCodec.decodeRequest(line)
-        let result = try #require(try distance(problem), "the reference declined \(line)")
-        withKnownIssue("mse_softmax_grad: integer parts of Aⱼ + S·Bⱼ cancel in double-double") {
-            #expect(result.ulps <= fast.maximumULPError(problem.function, problem.format))
-        }
-    }
 
     @Test("fixed cases from the issue and earlier runs", arguments: fixedCases)
     func fixedCase(_ line: String) throws {

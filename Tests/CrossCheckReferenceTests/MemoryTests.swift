@@ -16,4 +16,20 @@ import Testing
         let q = MPRational(1.5) / MPRational(integer: 3)
         #expect(q == MPRational(0.5))
     }
+
+    /// A row longer than the reference's limit is declined with a message, not evaluated; the
+    /// limit does not apply to elementwise requests, and a row at the limit is answered.
+    @Test func rowsBeyondTheLimitAreDeclined() throws {
+        let reference = ReferenceImplementation(maximumLogits: 4)
+        let long = Problem(function: .softmax, format: .float32, logits: [1, 2, 3, 4, 5])
+        #expect {
+            try reference.evaluate(long)
+        } throws: { error in
+            guard case ImplementationError.declined(let message) = error else { return false }
+            return message.contains("5 logits") && message.contains("limit of 4")
+        }
+        #expect(try reference.evaluate(Problem(function: .softmax, format: .float32, logits: [1, 2, 3, 4])).values.count == 4)
+        #expect(try reference.evaluate(Problem(function: .sigmoid, format: .float32, logits: [1, 2, 3, 4, 5])).values.count == 5)
+        #expect(ReferenceImplementation().maximumLogits == ReferenceImplementation.defaultMaximumLogits)
+    }
 }
