@@ -55,7 +55,8 @@ public enum TargetsBuffer<Scalar: KernelScalar> {
     case soft(UnsafeBufferPointer<Scalar>)
 }
 
-/// The kernels of the softmax family over batches, for Float16, Float and Double.
+/// The kernels of the softmax family over batches, for Float16, bfloat16, Float and Double (and
+/// mixed precision: narrow logits with wider results, `MixedPrecision.swift`).
 ///
 /// Accuracy against the correctly rounded result (exact z/T): Float16 and Float ≤ 1 ulp, Double
 /// ≤ 2 ulp (measured ≤ 1) for every output, including logits spread over the whole format, near
@@ -93,15 +94,19 @@ public enum SoftmaxKernels {
     }
 
     static func checkTargets<S: KernelScalar>(_ targets: TargetsBuffer<S>, _ logits: LogitsBuffer<S>) throws(KernelError) {
+        try checkTargets(targets, rows: logits.rows, classes: logits.classes)
+    }
+
+    static func checkTargets<S: KernelScalar>(_ targets: TargetsBuffer<S>, rows: Int, classes: Int) throws(KernelError) {
         switch targets {
         case .classIndices(let y):
-            guard y.count == logits.rows else { throw .shapeMismatch(what: "class indices", expected: logits.rows, actual: y.count) }
-            for r in y.indices where !(0..<logits.classes).contains(y[r]) {
-                throw .targetOutOfRange(row: r, index: y[r], classes: logits.classes)
+            guard y.count == rows else { throw .shapeMismatch(what: "class indices", expected: rows, actual: y.count) }
+            for r in y.indices where !(0..<classes).contains(y[r]) {
+                throw .targetOutOfRange(row: r, index: y[r], classes: classes)
             }
         case .soft(let t):
-            guard t.count == logits.values.count else {
-                throw .shapeMismatch(what: "targets", expected: logits.values.count, actual: t.count)
+            guard t.count == rows * classes else {
+                throw .shapeMismatch(what: "targets", expected: rows * classes, actual: t.count)
             }
             if let bad = t.firstIndex(where: { $0.isInfinite }) { throw .nonFiniteTarget(index: bad, value: t[bad].kernelDouble) }
         }
@@ -145,6 +150,7 @@ public enum SoftmaxKernels {
     /// 2⁻⁴⁵ (|LSE| < 2⁻⁴⁵·|max/T|, a result near 0 from logits near −log n): the absolute error
     /// is then ≤ 2⁻¹⁰⁰·(|max/T| + log n).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func logSumExp<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -174,6 +180,7 @@ public enum SoftmaxKernels {
     /// pᵢ = e^{xᵢ}/S with exact shifts xᵢ = (zᵢ − max)/T, exponentials kept at their own scale:
     /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double), subnormal results included.
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func softmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -186,6 +193,7 @@ public enum SoftmaxKernels {
     ///
     /// xᵢ − log1p(s): two non-positive terms, no cancellation; ≤ 1 ulp (Float16/Float), ≤ 2 (Double).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func logSoftmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -204,6 +212,7 @@ public enum SoftmaxKernels {
     /// keeps ≈ 60 bits). For weights, smoothing, reductions and a fused gradient see
     /// `CrossEntropyLoss`.
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func crossEntropy<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -229,6 +238,7 @@ public enum SoftmaxKernels {
     /// near/far decomposition of RowFunctions.swift (ties, subnormal logits and large T leave
     /// exact small results). ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func crossEntropyGradient<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -251,6 +261,7 @@ public enum SoftmaxKernels {
     /// Σ Dᵢ²/S² with Dᵢ = eᵢ − tᵢS formed without cancellation of the integer parts (double-double);
     /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func mseSoftmax<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -268,6 +279,7 @@ public enum SoftmaxKernels {
     /// the textbook formula cancel (RowFunctions.swift); double-double, extended range for Double.
     /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double), up to accidental cancellation.
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func mseSoftmaxGradient<S: KernelScalar>(_ logits: LogitsBuffer<S>, targets: TargetsBuffer<S>, temperature: S = 1, into out: UnsafeMutableBufferPointer<S>, threads: Int = 1) throws(KernelError) {
@@ -289,7 +301,9 @@ public enum SoftmaxKernels {
                 throw .targetOutsideUnitInterval(index: bad, value: t[bad].kernelDouble)
             }
         }
-        if kind.isPrecise && S.isDoubleFormat {
+        if S.floatFormat == .float32 {
+            correctlyRoundedFloat(kind, x, t, out)
+        } else if kind.isPrecise && S.isDoubleFormat {
             for i in x.indices { out[i] = ElementwiseKernel<S, ExtendedDoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
         } else if kind.isPrecise || S.isDoubleFormat {
             for i in x.indices { out[i] = ElementwiseKernel<S, DoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
@@ -298,8 +312,24 @@ public enum SoftmaxKernels {
         }
     }
 
+    /// The elementwise functions of Float inputs, correctly rounded (`CorrectlyRoundedFloatElementwise`).
+    private static func correctlyRoundedFloat<S: KernelScalar>(_ kind: ElementwiseKind, _ x: UnsafeBufferPointer<S>, _ t: UnsafeBufferPointer<S>?, _ out: UnsafeMutableBufferPointer<S>) {
+        x.withMemoryRebound(to: Float.self) { x in
+            out.withMemoryRebound(to: Float.self) { out in
+                if let t {
+                    t.withMemoryRebound(to: Float.self) { t in
+                        for i in x.indices { out[i] = CorrectlyRoundedFloatElementwise.evaluate(kind, x[i], t[i]) }
+                    }
+                } else {
+                    for i in x.indices { out[i] = CorrectlyRoundedFloatElementwise.evaluate(kind, x[i], 0) }
+                }
+            }
+        }
+    }
+
     /// σ(x) = 1/(1 + e⁻ˣ) elementwise: 1/(1 + E) or E/(1 + E) with E = e^{−|x|}; ≤ 1 ulp (all formats).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func sigmoid<S: KernelScalar>(_ x: UnsafeBufferPointer<S>, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
@@ -309,6 +339,7 @@ public enum SoftmaxKernels {
     /// softplus(x) − t·x elementwise (targets in [0, 1]): (max(x, 0) − t·x) + log1p(e^{−|x|}), two
     /// non-negative terms; ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func bceWithLogits<S: KernelScalar>(_ x: UnsafeBufferPointer<S>, targets: UnsafeBufferPointer<S>, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
@@ -318,6 +349,7 @@ public enum SoftmaxKernels {
     /// σ(x) − t elementwise: (½ − t) + ½tanh(x/2) near 0, (1 − t) − σ(−x) or σ(x) − t elsewhere,
     /// in double-double; ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func bceWithLogitsGradient<S: KernelScalar>(_ x: UnsafeBufferPointer<S>, targets: UnsafeBufferPointer<S>, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
@@ -326,6 +358,7 @@ public enum SoftmaxKernels {
 
     /// (σ(x) − t)² elementwise (σ − t as in `bceWithLogitsGradient`).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func mseSigmoid<S: KernelScalar>(_ x: UnsafeBufferPointer<S>, targets: UnsafeBufferPointer<S>, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {
@@ -334,6 +367,7 @@ public enum SoftmaxKernels {
 
     /// 2(σ(x) − t)σ(x)(1 − σ(x)) elementwise, with 1 − σ(x) = σ(−x) (no cancellation).
     @_specialize(where S == Float16)
+    @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func mseSigmoidGradient<S: KernelScalar>(_ x: UnsafeBufferPointer<S>, targets: UnsafeBufferPointer<S>, into out: UnsafeMutableBufferPointer<S>) throws(KernelError) {

@@ -31,6 +31,7 @@ extension KernelScalar {
         case .float16: return Int32(CCK_FLOAT16)
         case .float32: return Int32(CCK_FLOAT32)
         case .float64: return Int32(CCK_FLOAT64)
+        case .bfloat16: return Int32(CCK_BFLOAT16)
         default: preconditionFailure("no C kernels for \(floatFormat.rawValue)")
         }
     }

@@ -78,9 +78,28 @@ public struct CrossEntropyLoss<Scalar: KernelScalar>: Sendable, Hashable {
     /// Class indices without label smoothing take the vector path (one pass per row, SIMD; see
     /// `SoftmaxKernels`); `threads` splits the rows (0 = all processors) without changing a bit.
     @_specialize(where Scalar == Float16)
+    @_specialize(where Scalar == BFloat16)
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func compute(_ logits: LogitsBuffer<Scalar>, targets: TargetsBuffer<Scalar>, loss: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int = 1) throws(KernelError) {
+        try run(logits, targets: targets, loss: loss, gradient: gradient, threads: threads)
+    }
+
+    /// Mixed precision, as autocast runs it: logits in a narrower format (`Input`: Float16 or
+    /// bfloat16 for a Float loss; any format whose values `Scalar` holds), loss and gradient in
+    /// `Scalar`, correctly rounded to `Scalar` within the same bounds (1 ulp for Float). The logits
+    /// are widened exactly, a block of rows at a time (SIMD, `cck_convert`), into a buffer that
+    /// stays in cache, and the block goes through the `Scalar` kernels. Throws
+    /// `KernelError.unsupportedOption` when `Scalar` does not hold every value of `Input`.
+    @_specialize(where Scalar == Float, Input == BFloat16)
+    @_specialize(where Scalar == Float, Input == Float16)
+    public func compute<Input: KernelScalar>(_ logits: LogitsBuffer<Input>, targets: TargetsBuffer<Scalar>, loss: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int = 1) throws(KernelError) {
+        try run(logits, targets: targets, loss: loss, gradient: gradient, threads: threads)
+    }
+
+    @inline(__always)
+    private func run<Input: KernelScalar>(_ logits: LogitsBuffer<Input>, targets: TargetsBuffer<Scalar>, loss: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int) throws(KernelError) {
+        try SoftmaxKernels.checkWidening(Input.self, to: Scalar.self)
         let classes = logits.classes
         try SoftmaxKernels.checkTemperature(temperature)
         try SoftmaxKernels.checkOutput(loss, "loss", reduction == .none ? logits.rows : 1)
@@ -111,38 +130,43 @@ public struct CrossEntropyLoss<Scalar: KernelScalar>: Sendable, Hashable {
         // Validated: from here on every output is written. Row losses are summed afterwards in row
         // order, so the result does not depend on `threads`.
         let scale = reduction == .mean ? 1 / denominator.hi : 1
-        let rowLosses = UnsafeMutableBufferPointer<DoubleDouble>.allocate(capacity: logits.rows)
-        defer { rowLosses.deallocate() }
-        if eps == 0, case .classIndices(let y) = targets {
-            // The vector path: loss and gradient from one pass (FastRows.swift).
-            SoftmaxKernels.forEachFastRow(logits, temperature: temperature, threads: threads) { engine, r in
-                let out = gradient.map { $0.baseAddress! + r * classes }
-                let yr = y[r]
-                if yr == ignoreIndex {
-                    if let out { for c in 0..<classes { out[c] = 0 } }
-                    rowLosses[r] = .zero
-                    return
+        let allRowLosses = UnsafeMutableBufferPointer<DoubleDouble>.allocate(capacity: logits.rows)
+        defer { allRowLosses.deallocate() }
+        try SoftmaxKernels.forEachBlock(logits, as: Scalar.self, threads: threads) { logits, range in
+            let rowLosses = UnsafeMutableBufferPointer(rebasing: allRowLosses[range])
+            let targets = targets.rows(range, classes: classes)
+            let gradient = gradient.map { UnsafeMutableBufferPointer(rebasing: $0[(range.lowerBound * classes)..<(range.upperBound * classes)]) }
+            if eps == 0, case .classIndices(let y) = targets {
+                // The vector path: loss and gradient from one pass (FastRows.swift).
+                SoftmaxKernels.forEachFastRow(logits, temperature: temperature, threads: threads) { engine, r in
+                    let out = gradient.map { $0.baseAddress! + r * classes }
+                    let yr = y[r]
+                    if yr == ignoreIndex {
+                        if let out { for c in 0..<classes { out[c] = 0 } }
+                        rowLosses[r] = .zero
+                        return
+                    }
+                    let weight = w?[yr] ?? 1
+                    rowLosses[r] = engine.crossEntropy(logits.row(r), target: yr, factor: scale * weight, into: out) * weight
                 }
-                let weight = w?[yr] ?? 1
-                rowLosses[r] = engine.crossEntropy(logits.row(r), target: yr, factor: scale * weight, into: out) * weight
-            }
-        } else {
-            // Label smoothing or soft targets (class indices without smoothing took the vector path).
-            KernelThreads.forEachChunk(rows: logits.rows, threads: threads) { range in
-                let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: classes)
-                defer { a.deallocate() }
-                let chunk = LogitsBuffer(unchecked: logits, range)
-                SoftmaxKernels.forEachRow(chunk, temperature: temperature, precise: true) { workspace, i in
-                    let r = range.lowerBound + i
-                    rowLosses[r] = softRowLoss(workspace, logits, targets, r, w, eps, scale, a, gradient)
+            } else {
+                // Label smoothing or soft targets (class indices without smoothing took the vector path).
+                KernelThreads.forEachChunk(rows: logits.rows, threads: threads) { range in
+                    let a = UnsafeMutableBufferPointer<Double>.allocate(capacity: classes)
+                    defer { a.deallocate() }
+                    let chunk = LogitsBuffer(unchecked: logits, range)
+                    SoftmaxKernels.forEachRow(chunk, temperature: temperature, precise: true) { workspace, i in
+                        let r = range.lowerBound + i
+                        rowLosses[r] = softRowLoss(workspace, logits, targets, r, w, eps, scale, a, gradient)
+                    }
                 }
             }
         }
         if reduction == .none {
-            for r in 0..<logits.rows { loss[r] = rowLosses[r].rounded(to: Scalar.self, scale: 0) }
+            for r in 0..<logits.rows { loss[r] = allRowLosses[r].rounded(to: Scalar.self, scale: 0) }
         } else {
             var total = DoubleDouble.zero
-            for r in 0..<logits.rows { total = total + rowLosses[r] }
+            for r in 0..<logits.rows { total = total + allRowLosses[r] }
             let value = reduction == .mean ? total / denominator : total
             loss[0] = value.rounded(to: Scalar.self, scale: 0)
         }
@@ -235,6 +259,7 @@ public struct BCEWithLogitsLoss<Scalar: KernelScalar>: Sendable, Hashable {
     /// The batch form: the loss into `loss` (1 value, or one per element for `.none`) and, when
     /// given, dL/dx into `gradient`. Everything is validated before anything is written.
     @_specialize(where Scalar == Float16)
+    @_specialize(where Scalar == BFloat16)
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func compute(_ logits: LogitsBuffer<Scalar>, targets: UnsafeBufferPointer<Scalar>, loss: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>?) throws(KernelError) {

@@ -10,6 +10,10 @@ public enum WorkloadFunction: String, CaseIterable, Sendable {
     case crossEntropyGrad = "cross_entropy_grad"
     case mseSoftmax = "mse_softmax"
     case mseSoftmaxGrad = "mse_softmax_grad"
+    /// σ(x) of every logit, elementwise (one thread whatever the thread count).
+    case sigmoid
+    /// BCE with logits of every logit, targets 0, ½, 1 in turn (one thread).
+    case bceWithLogits = "bce_with_logits"
     /// Copying the logits to the output: the machine's copy bandwidth on the same bytes.
     case copy
 }
@@ -21,6 +25,8 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
     public let classes: Int
     public let logits: [S]
     public let targets: [Int]
+    /// Elementwise targets: 0, ½, 1, 0, … (for `bce_with_logits`).
+    public let elementTargets: [S]
     private var out: [S]
     private var loss: [S]
 
@@ -30,6 +36,7 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
         var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: rows &* 31 &+ classes))
         logits = (0..<(rows * classes)).map { _ in S(rng.gaussian() * 3) }
         targets = (0..<rows).map { _ in Int(rng.next() % UInt64(classes)) }
+        elementTargets = (0..<(rows * classes)).map { S(Double($0 % 3) / 2) }
         out = [S](repeating: 0, count: rows * classes)
         loss = [S](repeating: 0, count: rows)
     }
@@ -56,6 +63,11 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
                         case .crossEntropyGrad: try ce.compute(batch, targets: indices, loss: mean, gradient: ob, threads: threads)
                         case .mseSoftmax: try SoftmaxKernels.mseSoftmax(batch, targets: indices, temperature: temperature, into: lb, threads: threads)
                         case .mseSoftmaxGrad: try SoftmaxKernels.mseSoftmaxGradient(batch, targets: indices, temperature: temperature, into: ob, threads: threads)
+                        case .sigmoid: try SoftmaxKernels.sigmoid(zb, into: ob)
+                        case .bceWithLogits:
+                            try elementTargets.withUnsafeBufferPointer { (tb) throws(KernelError) in
+                                try SoftmaxKernels.bceWithLogits(zb, targets: tb, into: ob)
+                            }
                         case .copy:
                             UnsafeMutableRawPointer(ob.baseAddress!).copyMemory(from: zb.baseAddress!, byteCount: zb.count * MemoryLayout<S>.stride)
                         }

@@ -20,6 +20,24 @@ enum ElementwiseReference {
         return out
     }
 
+    /// Correctly rounded values for a binary16 or binary32 problem: each element from
+    /// `ElementwiseFirstEvaluation` when it decides, from MPFR (`element`) otherwise.
+    static func evaluateFirstDecidingInBinary64(_ problem: Problem) throws(ReferenceError) -> [Double] {
+        let f = problem.function, format = problem.format
+        let t = problem.targetVector
+        let finisher = RoundingFinisher(format: format)
+        var out = [Double](repeating: 0, count: problem.logits.count)
+        for (i, x) in problem.logits.enumerated() {
+            let ti = t?[i] ?? 0
+            if x.isFinite && !ti.isNaN, let v = ElementwiseFirstEvaluation.value(f, x: x, t: ti, format: format) {
+                out[i] = v
+            } else {
+                out[i] = try element(f, x: x, t: t?[i], finisher: finisher)
+            }
+        }
+        return out
+    }
+
     static func element<F: Finisher>(_ f: SoftmaxFunction, x: Double, t: Double?, finisher: F) throws(ReferenceError) -> F.Value {
         if x.isNaN || (t?.isNaN ?? false) { return finisher.constant(.nan) }
         if f == .bceWithLogits && x.isInfinite {

@@ -18,7 +18,8 @@ import Foundation
 /// - elementwise at x = ±inf: the limits (σ(+inf) = 1, bce(+inf, 1) = 0, bce(+inf, t < 1) = +inf, …).
 public struct ReferenceImplementation: SoftmaxImplementation {
     public let name = "reference"
-    /// Try the binary64 first evaluation (`FirstEvaluation`) before MPFR; off only to test it.
+    /// Try the binary64 first evaluations (`FirstEvaluation`, `ElementwiseFirstEvaluation`) before
+    /// MPFR; off only to test them.
     public let usesFirstEvaluation: Bool
 
     /// The longest row the reference evaluates; a longer one is declined with a message instead
@@ -71,6 +72,10 @@ public struct ReferenceImplementation: SoftmaxImplementation {
         }
         if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
+            if usesFirstEvaluation && !problem.isMixedPrecision && problem.function.shape == .elementwise
+                && ElementwiseFirstEvaluation.applies(to: problem.format) {
+                return .vector(try ElementwiseReference.evaluateFirstDecidingInBinary64(problem))
+            }
             let values = try Self.values(problem, finisher: RoundingFinisher(format: problem.outputFormat))
             return problem.function.isScalar ? .scalar(values[0]) : .vector(values)
         } catch {

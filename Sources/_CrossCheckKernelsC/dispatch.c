@@ -10,7 +10,8 @@
     int cck_row_sums_##suffix(int, const void *, ptrdiff_t, double, double, double *, double *,         \
                               const cck_pending *, cck_row_state *);                                   \
     void cck_row_scale_##suffix(int, const double *, const double *, ptrdiff_t, double, double, void *);  \
-    void cck_row_shift_##suffix(int, const void *, ptrdiff_t, double, double, double, double, double, void *);
+    void cck_row_shift_##suffix(int, const void *, ptrdiff_t, double, double, double, double, double, void *);  \
+    void cck_convert_##suffix(int, int, const void *, ptrdiff_t, void *);
 CCK_DECLARE(portable)
 #if defined(__x86_64__)
 CCK_DECLARE(avx512)
@@ -96,5 +97,11 @@ void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_
                    double l_lo, void *out) {
 #define CCK_ARGS (format, z, n, m, inv_t_hi, inv_t_lo, l_hi, l_lo, out)
     CCK_DISPATCH(cck_row_shift)
+#undef CCK_ARGS
+}
+
+void cck_convert(int from, int to, const void *src, ptrdiff_t n, void *dst) {
+#define CCK_ARGS (from, to, src, n, dst)
+    CCK_DISPATCH(cck_convert)
 #undef CCK_ARGS
 }

@@ -29,6 +29,10 @@ typedef float cck_vf16 __attribute__((ext_vector_type(16)));
 typedef int32_t cck_vi16 __attribute__((ext_vector_type(16)));
 typedef _Float16 cck_vh __attribute__((ext_vector_type(8)));
 typedef _Float16 cck_vh16 __attribute__((ext_vector_type(16)));
+typedef uint16_t cck_vu16 __attribute__((ext_vector_type(8)));
+typedef uint32_t cck_vu32 __attribute__((ext_vector_type(8)));
+typedef uint16_t cck_vu16x16 __attribute__((ext_vector_type(16)));
+typedef uint32_t cck_vu32x16 __attribute__((ext_vector_type(16)));
 
 static const cck_vl cck_lanes = {0, 1, 2, 3, 4, 5, 6, 7};
 
@@ -38,6 +42,42 @@ CCK_INLINE cck_vd cck_fma(cck_vd a, cck_vd b, cck_vd c) { return __builtin_eleme
 CCK_INLINE cck_vd cck_keep(cck_vd v, cck_vl keep) { return (cck_vd)((cck_vl)v & keep); }
 
 // MARK: Loads and stores (every conversion exact, except the final rounding of a store)
+
+/// bfloat16 elements i ..< i + 8 as Floats: each 16-bit pattern shifted into the high half (exact).
+CCK_INLINE cck_vf cck_bf16_widen(const void *z, ptrdiff_t i) {
+    cck_vu16 v;
+    memcpy(&v, (const uint16_t *)z + i, sizeof v);
+    return (cck_vf)(__builtin_convertvector(v, cck_vu32) << 16);
+}
+
+/// The same for 16 elements.
+CCK_INLINE cck_vf16 cck_bf16_widen16(const void *z, ptrdiff_t i) {
+    cck_vu16x16 v;
+    memcpy(&v, (const uint16_t *)z + i, sizeof v);
+    return (cck_vf16)(__builtin_convertvector(v, cck_vu32x16) << 16);
+}
+
+/// v correctly rounded to bfloat16 (bit patterns). Round-to-odd at 10 bits first: the 43 low
+/// bits of the Double significand are dropped (toward zero: sign and magnitude) and bit 43 set
+/// when any was 1; Float holds that value exactly wherever |v| >= 2^-140 (below, it may round
+/// again, but everything there rounds to ±0 in bfloat16, whose least subnormal is 2^-133). Then
+/// round to nearest-even at 8 bits on the Float's bits (adding 0x7FFF plus the lowest kept bit
+/// carries exactly when the dropped half is above the midpoint or at it with an odd kept part;
+/// the carry reaches +inf past the largest finite value). 10 >= 8 + 2, so the two roundings give
+/// the correct rounding of v (Boldo–Melquiond). NaN lanes (not produced by the vector path,
+/// which declines rows with NaNs) become the quiet NaN of their sign.
+CCK_INLINE cck_vu16 cck_bf16_narrow(cck_vd v) {
+    const cck_vl dropped = ((cck_vl)1 << 43) - 1;
+    cck_vl bits = (cck_vl)v;
+    const cck_vl sticky = (bits & dropped) != 0;
+    bits = (bits & ~dropped) | (sticky & ((cck_vl)1 << 43));
+    const cck_vf f = __builtin_convertvector((cck_vd)bits, cck_vf);
+    cck_vu32 b = (cck_vu32)f;
+    const cck_vu32 rounded = (b + 0x7FFF + ((b >> 16) & 1)) >> 16;
+    const cck_vu32 nan = (b >> 16) | 0x40;
+    b = f != f ? nan : rounded;
+    return __builtin_convertvector(b, cck_vu16);
+}
 
 CCK_INLINE size_t cck_width(const int fmt) { return fmt == CCK_FLOAT64 ? 8 : fmt == CCK_FLOAT32 ? 4 : 2; }
 
@@ -51,6 +91,8 @@ CCK_INLINE cck_vd cck_load(const int fmt, const void *z, ptrdiff_t i) {
         cck_vf v;
         memcpy(&v, (const float *)z + i, sizeof v);
         return __builtin_convertvector(v, cck_vd);
+    } else if (fmt == CCK_BFLOAT16) {
+        return __builtin_convertvector(cck_bf16_widen(z, i), cck_vd);
     } else {
         cck_vh v;
         memcpy(&v, (const uint16_t *)z + i, sizeof v);
@@ -88,6 +130,9 @@ CCK_INLINE void cck_store(const int fmt, void *out, ptrdiff_t i, cck_vd v) {
     } else if (fmt == CCK_FLOAT32) {
         cck_vf f = __builtin_convertvector(v, cck_vf);
         memcpy((float *)out + i, &f, sizeof f);
+    } else if (fmt == CCK_BFLOAT16) {
+        cck_vu16 h = cck_bf16_narrow(v);
+        memcpy((uint16_t *)out + i, &h, sizeof h);
     } else {
         cck_vh h = __builtin_convertvector(cck_round_to_odd_float(v), cck_vh);
         memcpy((uint16_t *)out + i, &h, sizeof h);
@@ -100,21 +145,28 @@ CCK_INLINE void cck_store_tail(const int fmt, void *out, ptrdiff_t i, ptrdiff_t 
     memcpy((char *)out + i * cck_width(fmt), buffer, (size_t)count * cck_width(fmt));
 }
 
-/// Element i as a float (Float16 and Float only).
+/// Element i as a float (Float16, bfloat16 and Float only).
 CCK_INLINE float cck_scalar_narrow(const int fmt, const void *z, ptrdiff_t i) {
     if (fmt == CCK_FLOAT32) return ((const float *)z)[i];
+    if (fmt == CCK_BFLOAT16) {
+        const uint32_t bits = (uint32_t)((const uint16_t *)z)[i] << 16;
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        return f;
+    }
     _Float16 h;
     memcpy(&h, (const uint16_t *)z + i, sizeof h);
     return (float)h;
 }
 
-/// Elements i ..< i + 16 as floats (Float16 and Float only).
+/// Elements i ..< i + 16 as floats (Float16, bfloat16 and Float only).
 CCK_INLINE cck_vf16 cck_load16(const int fmt, const void *z, ptrdiff_t i) {
     if (fmt == CCK_FLOAT32) {
         cck_vf16 v;
         memcpy(&v, (const float *)z + i, sizeof v);
         return v;
     }
+    if (fmt == CCK_BFLOAT16) return cck_bf16_widen16(z, i);
     cck_vh16 h;
     memcpy(&h, (const uint16_t *)z + i, sizeof h);
     return __builtin_convertvector(h, cck_vf16);
@@ -173,7 +225,7 @@ static const double cck_16_over_ln2 = 0x1.71547652b82fep+4;
 /// result before its final rounding so close that it rounds correctly unless it lies within
 /// about 2^-41 (relative) of a midpoint. (Degree 3, as for Float16, also met Float's 2^-24 budget
 /// and was 7–10 % faster, but gave 1-ulp results in several audit cells where degree 5 gives 0.)
-/// Float16: relative error < 2^-27.5, r + r²(c2 + c3 r) fitted at Chebyshev nodes (< 2^-27.7):
+/// Float16 and bfloat16: relative error < 2^-27.5, r + r²(c2 + c3 r) fitted at Chebyshev nodes (< 2^-27.7):
 /// 2^-16 of Float16's precision, so a result rounds wrongly only within 2^-27 of a midpoint.
 /// (r + r²/2, 2^-19.1, turned 0.8 % of exhaustive two-class Float16 results into 1-ulp ones.)
 CCK_INLINE cck_vd cck_exp_narrow(const int fmt, const int clamp, cck_vd x) {
@@ -184,7 +236,7 @@ CCK_INLINE cck_vd cck_exp_narrow(const int fmt, const int clamp, cck_vd x) {
     const cck_vl ki = (cck_vl)t;
     const cck_vd scale = (cck_vd)(cck_lookup16(cck_exp_table_bits, ki) + (ki << 48));
     cck_vd q;
-    if (fmt == CCK_FLOAT16) {
+    if (fmt != CCK_FLOAT32) {  // Float16 and bfloat16
         q = cck_fma(r, (cck_vd)0x1.55565bb9e8917p-3, (cck_vd)0x1.000147fde811cp-1);
     } else {
         q = cck_fma(r, (cck_vd)0x1.1111111111111p-7, (cck_vd)0x1.5555555555555p-5);

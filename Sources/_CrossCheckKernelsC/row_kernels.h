@@ -366,12 +366,13 @@ typedef int (*cck_wide_fn)(const double *, ptrdiff_t, double, ptrdiff_t, double,
     CCK_DEFINE_NARROW4(f, 0, 0) CCK_DEFINE_NARROW4(f, 0, 1) CCK_DEFINE_NARROW4(f, 1, 0) CCK_DEFINE_NARROW4(f, 1, 1)
 CCK_DEFINE_NARROW16(0)
 CCK_DEFINE_NARROW16(1)
+CCK_DEFINE_NARROW16(3)
 
 #define CCK_NARROW_ROW4(f, s, c)                                                                      \
     {CCK_NARROW_FN(f, s, c, 0), CCK_NARROW_FN(f, s, c, 1), CCK_NARROW_FN(f, s, c, 2), CCK_NARROW_FN(f, s, c, 3)}
 #define CCK_NARROW_TABLE(f) {{CCK_NARROW_ROW4(f, 0, 0), CCK_NARROW_ROW4(f, 0, 1)}, {CCK_NARROW_ROW4(f, 1, 0), CCK_NARROW_ROW4(f, 1, 1)}}
-/// [format][scaled][clamp][mode]
-static const cck_narrow_fn cck_narrow_table[2][2][2][4] = {CCK_NARROW_TABLE(0), CCK_NARROW_TABLE(1)};
+/// [narrow format: Float16, Float, bfloat16][scaled][clamp][mode]
+static const cck_narrow_fn cck_narrow_table[3][2][2][4] = {CCK_NARROW_TABLE(0), CCK_NARROW_TABLE(1), CCK_NARROW_TABLE(3)};
 
 #define CCK_WIDE_FN(s, mode) cck_wide_##s##mode
 #define CCK_DEFINE_WIDE(s, mode)                                                                      \
@@ -425,7 +426,8 @@ int CCK_NAME(cck_row_sums)(int format, const void *z, ptrdiff_t n, double inv_t_
         return cck_wide_table[scaled][mode](z, n, m, k, inv_t_hi, inv_t_lo, e_hi, e_lo, pending, hints, state);
     }
     const int clamp = !((m - lowest) * inv_t_hi <= 700);
-    return cck_narrow_table[format == CCK_FLOAT32][scaled][clamp][mode](z, n, m, k, inv_t_hi, e_hi, pending, hints, state);
+    const int narrow = format == CCK_FLOAT32 ? 1 : format == CCK_BFLOAT16 ? 2 : 0;
+    return cck_narrow_table[narrow][scaled][clamp][mode](z, n, m, k, inv_t_hi, e_hi, pending, hints, state);
 }
 
 // MARK: Phase 2 on its own
@@ -449,6 +451,7 @@ void CCK_NAME(cck_row_scale)(int format, const double *e_hi, const double *e_lo,
     switch (format) {
     case CCK_FLOAT16: cck_scale(CCK_FLOAT16, e_hi, e_lo, n, c_hi, c_lo, out); break;
     case CCK_FLOAT32: cck_scale(CCK_FLOAT32, e_hi, e_lo, n, c_hi, c_lo, out); break;
+    case CCK_BFLOAT16: cck_scale(CCK_BFLOAT16, e_hi, e_lo, n, c_hi, c_lo, out); break;
     default: cck_scale(CCK_FLOAT64, e_hi, e_lo, n, c_hi, c_lo, out); break;
     }
 }
@@ -475,7 +478,34 @@ void CCK_NAME(cck_row_shift)(int format, const void *z, ptrdiff_t n, double m, d
     switch (format) {
     case CCK_FLOAT16: CCK_SHIFT(CCK_FLOAT16)
     case CCK_FLOAT32: CCK_SHIFT(CCK_FLOAT32)
+    case CCK_BFLOAT16: CCK_SHIFT(CCK_BFLOAT16)
     default: CCK_SHIFT(CCK_FLOAT64)
     }
 #undef CCK_SHIFT
+}
+
+// MARK: Conversion
+
+CCK_INLINE void cck_convert_loop(const int from, const int to, const void *src, ptrdiff_t n, void *dst) {
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) cck_store(to, dst, i, cck_load(from, src, i));
+    if (i < n) cck_store_tail(to, dst, i, n - i, cck_load_tail(from, src, i, n - i));
+}
+
+void CCK_NAME(cck_convert)(int from, int to, const void *src, ptrdiff_t n, void *dst) {
+#define CCK_CONVERT_TO(f)                                                                             \
+    switch (to) {                                                                                     \
+    case CCK_FLOAT16: cck_convert_loop(f, CCK_FLOAT16, src, n, dst); break;                           \
+    case CCK_FLOAT32: cck_convert_loop(f, CCK_FLOAT32, src, n, dst); break;                           \
+    case CCK_BFLOAT16: cck_convert_loop(f, CCK_BFLOAT16, src, n, dst); break;                         \
+    default: cck_convert_loop(f, CCK_FLOAT64, src, n, dst); break;                                    \
+    }                                                                                                 \
+    break;
+    switch (from) {
+    case CCK_FLOAT16: CCK_CONVERT_TO(CCK_FLOAT16)
+    case CCK_FLOAT32: CCK_CONVERT_TO(CCK_FLOAT32)
+    case CCK_BFLOAT16: CCK_CONVERT_TO(CCK_BFLOAT16)
+    default: CCK_CONVERT_TO(CCK_FLOAT64)
+    }
+#undef CCK_CONVERT_TO
 }

@@ -42,7 +42,7 @@ func describe(_ p: Problem) -> String {
     return "\(p.function.name) \(p.format.rawValue) T=\(p.format.format(p.temperature)) n=\(p.logits.count) target=\(target) z=[\(z)\(p.logits.count > 40 ? ", …" : "")]"
 }
 
-/// The bound of the accuracy targets: 1 ulp for Float16 and Float, 2 for Double.
+/// The bound of the accuracy targets: 1 ulp for Float16, bfloat16 and Float, 2 for Double.
 func bound(_ format: FloatFormat) -> Double { format == .float64 ? 2 : 1 }
 
 /// Rows per row kind (elementwise vectors: half as many); CROSSCHECK_KERNEL_ROWS=200 for a deeper run.
@@ -143,10 +143,10 @@ struct AccuracyTests {
 
 @Suite("Accuracy where max/T + log S cancels")
 struct CancellationTests {
-    /// Rows whose LSE is near 0: the maximum sits at −T·log S. Float16 and Float recompute such
+    /// Rows whose LSE is near 0: the maximum sits at −T·log S. Float16, bfloat16 and Float recompute such
     /// rows in double-double and stay within 1 ulp; Double's double-double leaves an absolute error
     /// ≈ 2⁻¹⁰⁶·|max/T| there (a documented limit), so Double is not asserted here.
-    @Test("logsumexp near zero", arguments: [FloatFormat.float16, .float32])
+    @Test("logsumexp near zero", arguments: [FloatFormat.float16, .bfloat16, .float32])
     func logSumExpNearZero(format: FloatFormat) throws {
         var rng = SplitMix64(seed: 0x15E)
         let reference = ReferenceImplementation()

@@ -19,7 +19,7 @@ let rowFunctionsWithTargets: [SoftmaxFunction] = [.crossEntropy, .crossEntropyGr
 
 @Suite("Limit semantics for NaN and ±inf (the reference's table)")
 struct LimitSemanticsTests {
-    static let formats: [any KernelScalar.Type] = [Float16.self, Float.self, Double.self]
+    static let formats: [any KernelScalar.Type] = [Float16.self, BFloat16.self, Float.self, Double.self]
 
     @Test("any NaN in logits or targets gives NaN outputs", arguments: formats)
     func nanInput(_ s: any KernelScalar.Type) throws {

@@ -153,6 +153,7 @@ struct BatchRun {
         case .float16: return try outputs(Float16.self, threads: threads)
         case .float32: return try outputs(Float.self, threads: threads)
         case .float64: return try outputs(Double.self, threads: threads)
+        case .bfloat16: return try outputs(BFloat16.self, threads: threads)
         default: Issue.record("no kernels for \(format.rawValue)"); return []
         }
     }

@@ -138,19 +138,28 @@ public struct CellStatistics: Sendable, Equatable {
         outputs += got.count
         let format = problem.outputFormat
         var sampleMax: UInt64 = 0, sampleMaxAt = -1, firstWrong = -1
+        var exact = 0  // correctly rounded outputs: one histogram update per problem, not per output
         for i in got.indices {
             guard let d = ULPDistance.between(got[i], expected[i], in: format) else {
                 wrongNonFinite += 1
                 if firstWrong < 0 { firstWrong = i }
                 continue
             }
-            histogram[Self.bucket(d), default: 0] += 1
-            sumULP += UInt128(d)
+            if d == 0 {
+                exact += 1
+            } else {
+                histogram[Self.bucket(d), default: 0] += 1
+                sumULP += UInt128(d)
+            }
             if d > sampleMax || sampleMaxAt < 0 { (sampleMax, sampleMaxAt) = (d, i) }
         }
+        if exact > 0 { histogram[0, default: 0] += exact }
+        // An elementwise output depends on its own x (and t) only: the example is that one input
+        // (its output 0), not the whole block of an exhaustive sweep.
         func example(_ i: Int, ulp: Double?) -> Example {
-            Example(inputClass: cell.inputClass, sample: sample, output: i, ulp: ulp, got: format.format(got[i]),
-                    expected: format.format(expected[i]), request: ProtocolCodec.encodeRequest(problem))
+            let (request, output) = problem.function.shape == .elementwise ? (problem.element(i), 0) : (problem, i)
+            return Example(inputClass: cell.inputClass, sample: sample, output: output, ulp: ulp, got: format.format(got[i]),
+                           expected: format.format(expected[i]), request: ProtocolCodec.encodeRequest(request))
         }
         if sampleMax > 0 {
             maxULP = max(maxULP, sampleMax)
@@ -265,5 +274,13 @@ public enum ULPDistance {
         let a = format.ordinal(got), b = format.ordinal(expected)
         if (a < 0) == (b < 0) { return UInt64(abs(a - b)) }
         return UInt64(abs(a)) + UInt64(abs(b))
+    }
+}
+
+extension Problem {
+    /// The one-input problem of output i of an elementwise problem: its x, and its target if any.
+    func element(_ i: Int) -> Problem {
+        Problem(function: function, format: format, outputFormat: outputFormat, logits: [logits[i]],
+                target: targetVector.map { .vector([$0[i]]) })
     }
 }

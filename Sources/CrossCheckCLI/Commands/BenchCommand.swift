@@ -25,7 +25,8 @@ public struct BenchCommand: ParsableCommand {
         discussion: """
         Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). \
         Default functions: softmax, log_softmax, cross_entropy, cross_entropy_grad \
-        (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work; `copy` \
+        (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work, and the \
+        elementwise sigmoid and bce_with_logits — on one thread, targets 0, ½, 1 in turn; `copy` \
         times copying the logits to the output: the machine's copy bandwidth on the same \
         bytes).
 
@@ -119,6 +120,7 @@ public struct BenchCommand: ParsableCommand {
                         case .float16: m = try measure(Float16.self, name, r, c, t)
                         case .float32: m = try measure(Float.self, name, r, c, t)
                         case .float64: m = try measure(Double.self, name, r, c, t)
+                        case .bfloat16: m = try measure(BFloat16.self, name, r, c, t)
                         default: preconditionFailure("validate() admits only formats with kernels")
                         }
                         emit(style == .table ? rendered.row(m) : m.jsonLine)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrossCheckAudit
+import CrossCheckCatalog
 import CrossCheckCore
 import CrossCheckProperties
 import Foundation
@@ -89,7 +90,10 @@ struct ProblemSelection: ParsableArguments {
 
     var threadCount: Int { max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount) }
 
-    func progress(_ label: String) -> ProgressReporter? { quiet ? nil : ProgressReporter(label: label) }
+    func progress(_ label: String) -> ProgressReporter? {
+        guard !quiet else { return nil }
+        return ProgressReporter(label: label, unit: exhaustive ? .init(name: "inputs", perItem: ExhaustiveSweep.blockSize) : .samples)
+    }
 }
 
 /// Where reports go besides the Markdown on stdout (shared by `audit`, `gate`, `merge`, `score`).

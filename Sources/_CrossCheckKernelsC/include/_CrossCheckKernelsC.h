@@ -1,6 +1,6 @@
 // Vector row kernels of the softmax family, behind CrossCheckKernels (Swift). Not a public API.
 //
-// One row of n logits z (Float16, Float or Double storage) at temperature T is evaluated in two
+// One row of n logits z (Float16, bfloat16, Float or Double storage) at temperature T is evaluated in two
 // phases around the exact shift x_i = (z_i - m)/T, m = max z, k = first index of m:
 //   cck_row_sums   max, argmax, e_i = exp(x_i) (optionally stored) and s = sum_{i != k} e_i;
 //   cck_row_scale  out_i = e_i * c  (softmax: c = 1/S, S = 1 + s; CE gradient: c = g/(S*T));
@@ -18,6 +18,11 @@
 //                   within about 2^-41 + n 2^-53 relative (n classes; 2^-27 for Float16), far
 //                   inside the 2^-24 (2^-11) budget. Float16 is rounded by round-to-odd to Float
 //                   and then to Float16: the correct rounding of the Double value.
+//   bfloat16        as Float16 (loads are exact 16-bit shifts to Float; exp of degree 3, < 2^-27.5,
+//                   2^-19 of bfloat16's precision); stores round to odd at 10 bits in the Double
+//                   and then to nearest-even at 8 on the Float bits: the correct rounding of the
+//                   Double value (exact in Float for |v| >= 2^-140; below, everything rounds to
+//                   ±0 in bfloat16), so results are within 1 ulp as for Float16.
 //   Double          computed in double-double pieces: x exact (TwoSum, and a double-double 1/T),
 //                   exp(x) = 2^(k/16) (1 + P(r)) as an unevaluated sum hi + lo with relative error
 //                   < 2^-56 (0.13 u), S summed with TwoSum per lane; results before the final
@@ -43,7 +48,7 @@ extern "C" {
 #endif
 
 /// Storage formats of the logits and outputs.
-enum { CCK_FLOAT16 = 0, CCK_FLOAT32 = 1, CCK_FLOAT64 = 2 };
+enum { CCK_FLOAT16 = 0, CCK_FLOAT32 = 1, CCK_FLOAT64 = 2, CCK_BFLOAT16 = 3 };
 
 /// Instruction-set levels.
 enum { CCK_ISA_PORTABLE = 0, CCK_ISA_AVX2 = 1, CCK_ISA_AVX512 = 2 };
@@ -108,6 +113,10 @@ void cck_row_scale(int format, const double *e_hi, const double *e_lo, ptrdiff_t
 /// Phase 2: out_i = (z_i - m) * (inv_t_hi + inv_t_lo) - (l_hi + l_lo), rounded once to the format.
 void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi,
                    double inv_t_lo, double l_hi, double l_lo, void *out);
+
+/// dst_i = src_i converted from format `from` to format `to`, each value rounded once (exact when
+/// `to` holds every value of `from`, as for the widenings Float16, bfloat16 -> Float -> Double).
+void cck_convert(int from, int to, const void *src, ptrdiff_t n, void *dst);
 
 #ifdef __cplusplus
 }
