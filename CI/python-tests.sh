@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python package's tests, as CI runs them: a fresh venv with ./adapters/python, pytest and NumPy
+# The Python package's tests, as CI runs them: a fresh venv with ./adapters/python, pytest, NumPy and ml_dtypes
 # (no JAX, no PyTorch: their tests are skipped), CROSSCHECK_BIN pointing at the release build (built
 # here when absent), then pytest. Exits with pytest's status; its summary line is the last line.
 set -euo pipefail
@@ -12,7 +12,7 @@ fi
 venv="$(mktemp -d "${TMPDIR:-/tmp}/crosscheck-python-tests.XXXXXX")"
 trap 'rm -rf "$venv" "$root/adapters/python/build" "$root"/adapters/python/*.egg-info' EXIT
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./adapters/python pytest numpy
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./adapters/python pytest numpy ml_dtypes
 export CROSSCHECK_BIN="$bin"
 # The installed package is tested (the venv's pytest script does not put the source tree on sys.path).
 cd "$venv"

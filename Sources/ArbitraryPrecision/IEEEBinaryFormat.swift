@@ -34,11 +34,22 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     /// OCP 8-bit E4M3FN: no infinities, largest 448, least subnormal 2⁻⁹; overflow gives NaN.
     public static let float8E4M3FN = IEEEBinaryFormat(precision: 4, emin: -8, emax: 9, finiteLimit: 448)
 
-    /// `x` (a value rounded by this format's exponent range) after the finite-only rule.
-    private func applyingFiniteLimit(_ x: Double) -> Double {
+    /// `x` (a value rounded by this format's exponent range) after the finite-only rule: NaN when
+    /// |x| exceeds `finiteLimit` (480 and ±inf for float8_e4m3fn), else x.
+    ///
+    /// Rounding to a format without infinities is rounding to its `extended` twin (the same grid,
+    /// with the NaN encoding's value and ±inf) followed by this rule, because the rule is applied
+    /// to the rounded value: so correct-rounding decisions (Ziv's test, which neighbour a point just
+    /// inside an interval rounds to) are made on the twin, and the rule is applied once at the end.
+    public func applyingFiniteLimit(_ x: Double) -> Double {
         guard let finiteLimit, !x.isNaN, x.magnitude > finiteLimit else { return x }
         return .nan
     }
+
+    /// This format with ±inf: for float8_e4m3fn, the IEEE-like format of the same precision and
+    /// exponent range whose all-ones encodings are 480 and ±inf (overflow threshold 496); the
+    /// format itself when it has infinities.
+    public var extended: IEEEBinaryFormat { IEEEBinaryFormat(precision: precision, emin: emin, emax: emax) }
 
     /// Rounds `x` to this format, to nearest with ties to even, with gradual underflow and overflow
     /// to ±inf exactly as IEEE 754 specifies. The result is returned as a Double, which holds every
@@ -47,15 +58,20 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     /// Method: round to p bits with an unbounded exponent, keeping MPFR's ternary value; then
     /// `mpfr_check_range` (overflow/underflow, ties decided by the ternary value) and
     /// `mpfr_subnormalize` (re-rounding to the subnormal grid without double rounding).
-    public func round(_ x: MPFloat) -> Double {
+    ///
+    /// With `rounding` `.down` or `.up` it rounds toward −inf or +inf instead (overflow then gives
+    /// the largest finite value or ±inf by direction, as IEEE 754's directed roundings): the two
+    /// neighbours of x in the format.
+    public func round(_ x: MPFloat, rounding: Rounding = .nearest) -> Double {
         if !x.isRegular { return applyingFiniteLimit(x.double()) }  // ±0, NaN are exact; ±inf too where it exists
         var y = MPFloat(precision: precision)
+        let mode = rounding.mpfr
         return y.withUnsafeMutablePointer { py -> Double in
             x.withUnsafePointer { px in
-                var ternary = mpfr_set(py, px, MPFR_RNDN)
+                var ternary = mpfr_set(py, px, mode)
                 ExponentRange.with(emin: emin, emax: emax) {
-                    ternary = mpfr_check_range(py, ternary, MPFR_RNDN)
-                    ternary = mpfr_subnormalize(py, ternary, MPFR_RNDN)
+                    ternary = mpfr_check_range(py, ternary, mode)
+                    ternary = mpfr_subnormalize(py, ternary, mode)
                 }
                 return applyingFiniteLimit(mpfr_get_d(py, MPFR_RNDN))  // exact: py is a value of the format
             }

@@ -8,12 +8,14 @@ extension Catalog {
         summary: "Every output is within the implementation's stated bound, in ulps of the format, of the correctly rounded exact result (MPFR reference).",
         functions: SoftmaxFunction.allCases,
         rowKinds: finiteKinds,
+        coversMixedPrecision: true,
         check: { p, c in
             let got = try c.values(p), want = try c.exact(p)
-            let bound = c.maxULP(p.function, p.format)
+            let out = p.outputFormat
+            let bound = c.maxULP(p.function, out)
             for i in got.indices {
-                let d = p.format.ulpDistance(got[i], want[i])
-                try require(d <= bound, "output \(i): got \(show(got[i], p.format)), correctly rounded \(show(want[i], p.format)): \(d) ulp > \(bound)")
+                let d = out.ulpDistance(got[i], want[i])
+                try require(d <= bound, "output \(i): got \(show(got[i], out)), correctly rounded \(show(want[i], out)): \(d) ulp > \(bound)")
             }
         }
     )
@@ -26,18 +28,20 @@ extension Catalog {
         rowKinds: [.masked, .fullyMasked, .singlePlusInfinity, .multiplePlusInfinity, .nan, .spread, .nearMax, .veryNegative, .edge,
                    .subnormal, .tinyOutputs, .extremeTemperature, .singleClass],
         targetShapes: TargetShape.allCases,
+        coversMixedPrecision: true,
         check: { p, c in
             let got = try c.values(p), want = try c.exact(p)
+            let out = p.outputFormat
             for i in got.indices {
                 let (g, w) = (got[i], want[i])
                 if w.isNaN {
-                    try require(g.isNaN, "output \(i): the limit does not exist (NaN), got \(show(g, p.format))")
+                    try require(g.isNaN, "output \(i): the limit does not exist (NaN), got \(show(g, out))")
                 } else if w.isInfinite {
-                    try require(g == w, "output \(i): the limit is \(show(w, p.format)), got \(show(g, p.format))")
+                    try require(g == w, "output \(i): the limit is \(show(w, out)), got \(show(g, out))")
                 } else {
-                    try require(g.isFinite, "output \(i): exact result \(show(w, p.format)) is finite, got \(show(g, p.format)) (spurious \(g.isNaN ? "NaN" : "overflow"))")
-                    if abs(w) >= p.format.leastNormalMagnitude {
-                        try require(g != 0, "output \(i): exact result \(show(w, p.format)) is normal, got 0 (spurious underflow)")
+                    try require(g.isFinite, "output \(i): exact result \(show(w, out)) is finite, got \(show(g, out)) (spurious \(g.isNaN ? "NaN" : "overflow"))")
+                    if abs(w) >= out.leastNormalMagnitude {
+                        try require(g != 0, "output \(i): exact result \(show(w, out)) is normal, got 0 (spurious underflow)")
                     }
                 }
             }

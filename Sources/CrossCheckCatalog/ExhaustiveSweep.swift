@@ -5,7 +5,9 @@ import CrossCheckReference
 import Foundation
 
 /// Every input of a format, checked against the reference: the one exhaustive sweep that
-/// `crosscheck check --exhaustive-float16` and `crosscheck audit --exhaustive` share.
+/// `crosscheck check --exhaustive-format` (`--exhaustive-float16`) and `crosscheck audit --exhaustive`
+/// share. Any format, by its encoding (`FloatFormat.value(bitPattern:)`): 2⁸ blocks of Float16 or
+/// bfloat16, one of float8_e4m3fn or float8_e5m2, 2²⁴ of Float.
 ///
 /// Inputs come in blocks of 256 consecutive bit patterns (NaNs and infinities included).
 /// - Elementwise functions (sigmoid; BCE with logits, its gradient, MSE on a sigmoid and its
@@ -40,7 +42,7 @@ public enum ExhaustiveSweep {
         function.takesTarget ? targets.map(\.name) : [allInputs]
     }
 
-    /// Blocks covering every bit pattern of `format`: 2⁸ (Float16), 2²⁴ (Float), 2⁵⁶ (Double).
+    /// Blocks covering every bit pattern of `format`: 1 (FP8), 2⁸ (Float16, bfloat16), 2²⁴ (Float), 2⁵⁶ (Double).
     public static func blockCount(_ format: FloatFormat) -> Int {
         1 << (format.bitWidth - blockSize.trailingZeroBitCount)
     }
@@ -144,7 +146,7 @@ public enum ExhaustiveSweep {
             let got = (try? implementation.evaluate(p).values) ?? Array(repeating: Double.nan, count: want.count)
             for k in want.indices where k < got.count {
                 checked += 1
-                let d = p.format.ulpDistance(got[k], want[k])
+                let d = p.outputFormat.ulpDistance(got[k], want[k])
                 if got[k].isFinite != want[k].isFinite || got[k].isNaN != want[k].isNaN { wrong += 1 }
                 if d > worst {
                     worst = d

@@ -68,7 +68,11 @@ extension Catalog {
             let n = Double(z.count)
             let a = z.max()!
             let plain = PlainShifted.evaluate(p.function, f, z)
+            // The analysis assumes no overflow; in float8_e4m3fn an overflowing xᵢ − a is NaN.
+            guard f.hasInfinities || !plain.contains(where: \.isNaN) else { return }
             let exact = try c.exact(p)
+            // γ_{n−1} exists only for (n − 1)u < 1 (18 logits in float8_e4m3fn, u = 2⁻⁴, already fail it).
+            guard (n - 1) * u < 0.5 else { return }
             let gamma = (n - 1) * u / (1 - (n - 1) * u)
             let rho = z.map { expm1(u * abs($0 - a)) + 2 * u }
             let weighted = zip(z, rho).reduce(0.0) { $0 + exp($1.0 - a) * $1.1 }

@@ -96,6 +96,9 @@ public struct CheckRunner: Sendable {
     /// of the property's stratified generation and `randomExamples` more.
     public var examples: Int?
     public var formats: [FloatFormat]
+    /// Mixed-precision pairs (inputs in one format, results in another) checked besides `formats`
+    /// by the properties that cover them (`Property.coversMixedPrecision`).
+    public var mixedPrecisionPairs: [FormatPair]
     /// Restricts the functions checked (nil: every function the property uses).
     public var functions: [SoftmaxFunction]?
     public var maxULPOverride: Double?
@@ -114,6 +117,7 @@ public struct CheckRunner: Sendable {
 
     public init(
         reference: any SoftmaxImplementation, seed: UInt64, examples: Int? = nil, formats: [FloatFormat] = FloatFormat.ieeeFormats,
+        mixedPrecisionPairs: [FormatPair] = [],
         functions: [SoftmaxFunction]? = nil, maxULPOverride: Double? = nil,
         generator: ProblemGenerator = ProblemGenerator(maxClasses: 4096), shrinker: Shrinker = Shrinker(),
         regressions: RegressionStore? = nil, saveCounterexamples: Bool = true,
@@ -125,6 +129,7 @@ public struct CheckRunner: Sendable {
         self.seed = seed
         self.examples = examples
         self.formats = formats
+        self.mixedPrecisionPairs = mixedPrecisionPairs
         self.functions = functions
         self.maxULPOverride = maxULPOverride
         self.generator = generator
@@ -212,26 +217,37 @@ public struct CheckRunner: Sendable {
                 return PropertyOutcome(property: property.name, examples: 0, replayed: 0, counterexample: nil,
                                        message: "cannot replay the stored counterexamples: \(error)", shrinkEvaluations: 0)
             }
-            for p in stored where chosen.contains(p.function) && formats.contains(p.format) {
+            let pairs = Set(formats.map { FormatPair($0, $0) } + (property.coversMixedPrecision ? mixedPrecisionPairs : []))
+            for p in stored where chosen.contains(p.function) && pairs.contains(FormatPair(p.format, p.outputFormat)) {
                 replayed += 1
                 trace?("\(property.name) replay: \(ProtocolCodec.encodeRequest(p))")
                 let (ok, why) = property.holds(p, context)
                 if !ok { return fail(p, why ?? "failed", examples: 0, replayed: replayed) }
             }
         }
-        let plan = schedule(property, cells)
-        for (k, (cell, stream)) in plan.enumerated() {
+        // Each cell of the property's stratification, then — for the properties that cover mixed
+        // precision — each cell of a pair's input format once more, its results rounded to the
+        // pair's output format (a stream of its own per pair and cell).
+        var runs = schedule(property, cells).map { (cell: $0.cell, stream: $0.stream, output: $0.cell.format) }
+        for pair in property.coversMixedPrecision ? mixedPrecisionPairs : [] {
+            let streams = SplitMix64(seed: seed).fork(property.name).fork(pair.description)
+            runs += property.cells(functions: chosen, formats: [pair.input]).map { cell in
+                (cell: cell, stream: streams.fork(cell.description), output: pair.output)
+            }
+        }
+        for (k, (cell, stream, output)) in runs.enumerated() {
             var rng = stream
-            let p = property.generate(generator.focused(on: cell), cell.function, cell.format, &rng)
-            coverage.record(cell)
-            trace?("\(property.name) #\(k) [\(cell)]: \(ProtocolCodec.encodeRequest(p))")
+            var p = property.generate(generator.focused(on: cell), cell.function, cell.format, &rng)
+            p.outputFormat = output
+            if output == cell.format { coverage.record(cell) }
+            trace?("\(property.name) #\(k) [\(cell)\(output == cell.format ? "" : " → \(output.rawValue)")]: \(ProtocolCodec.encodeRequest(p))")
             switch property.verdict(p, context) {
             case .holds: break
             case .inconclusive: inconclusive += 1
             case .fails(let why): return fail(p, why, examples: k + 1, replayed: replayed)
             }
         }
-        return PropertyOutcome(property: property.name, examples: plan.count, replayed: replayed, counterexample: nil, message: nil,
+        return PropertyOutcome(property: property.name, examples: runs.count, replayed: replayed, counterexample: nil, message: nil,
                                shrinkEvaluations: 0, inconclusive: inconclusive, coverage: coverage)
     }
 

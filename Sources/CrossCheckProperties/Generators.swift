@@ -311,7 +311,7 @@ public struct ProblemGenerator: Sendable {
             if kind == .tinyOutputs || kind == .nearOne {
                 x = outputSideElements(kind, format, count: min(classCount(&rng), 64), &rng)
             } else {
-                x = row(kind, format, temperature: 1, &rng)
+                x = row(kind, format, temperature: 1, &rng).map(format.rounded)
                 if x.count > 64 && kind != .long { x = Array(x.prefix(64)) }
             }
             let t: Target? = !function.takesTarget ? nil
@@ -319,7 +319,8 @@ public struct ProblemGenerator: Sendable {
             return Problem(function: function, format: format, logits: x, target: t)
         }
         let t = kind == .extremeTemperature ? extremeTemperature(format, &rng) : temperature(format, &rng)
-        let z = row(kind, format, temperature: t, &rng)
+        // `rounded` makes the rows' ±inf NaN in a format without infinities (float8_e4m3fn).
+        let z = row(kind, format, temperature: t, &rng).map(format.rounded)
         let target: Target? = !function.takesTarget ? nil
             : shape.map { rowTarget($0, logits: z, temperature: t, format, &rng) } ?? rowTarget(classes: z.count, format, &rng)
         return Problem(function: function, format: format, logits: z, temperature: t, target: target)

@@ -97,6 +97,10 @@ public struct Property: Sendable {
     public let generate: @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem
     /// Throws `PropertyFailure` when the property does not hold on the problem.
     public let check: @Sendable (Problem, PropertyContext) throws -> Void
+    /// True when the check compares each output with the reference in the problem's
+    /// `outputFormat`, so it holds for mixed-precision problems too (the metamorphic properties
+    /// relate outputs in the input format, and are run on single-format problems only).
+    public let coversMixedPrecision: Bool
 
     public init(
         name: String, summary: String, functions: [SoftmaxFunction],
@@ -104,8 +108,10 @@ public struct Property: Sendable {
         generate: @escaping @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem = { g, f, format, rng in
             g.problem(f, format, &rng)
         },
+        coversMixedPrecision: Bool = false,
         check: @escaping @Sendable (Problem, PropertyContext) throws -> Void
     ) {
+        self.coversMixedPrecision = coversMixedPrecision
         self.name = name
         self.summary = summary
         self.functions = functions

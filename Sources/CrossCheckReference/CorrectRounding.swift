@@ -13,13 +13,22 @@ import CrossCheckCore
 ///   is monotone, so when the two agree every point between them — x included — rounds the same.
 ///   Two zeros agree on the sign of x when the interval does not straddle 0 (x is irrational
 ///   whenever it is an interval, so it is never exactly 0).
+///
+/// A format without infinities (float8_e4m3fn) is decided on its `extended` twin (values up to 480,
+/// then ±inf) and mapped through the finite-only rule (|v| > 448 → NaN) at the end: the rule acts
+/// on the rounded value, so the twin's correct rounding maps to the format's.
 func roundCorrectly(_ x: Enclosure, to format: FloatFormat) -> Double? {
     let ieee = format.ieee
+    return roundCorrectlyOnTwin(x, ieee.extended).map(ieee.applyingFiniteLimit)
+}
+
+/// `roundCorrectly` for a format with ±inf (`IEEEBinaryFormat.extended`).
+private func roundCorrectlyOnTwin(_ x: Enclosure, _ ieee: IEEEBinaryFormat) -> Double? {
     switch x {
     case .exact(let q):
         return ieee.round(q)
     case .interval(let lo, let hi):
-        let (leastNormal, overflow) = FormatBounds.of(format)
+        let (leastNormal, overflow) = FormatBounds.of(ieee)
         let sameSign = (lo.signum > 0 && hi.signum > 0) || (lo.signum < 0 && hi.signum < 0)
         if sameSign {
             let inner = lo.signum > 0 ? lo : hi.magnitude
@@ -38,7 +47,7 @@ func roundCorrectly(_ x: Enclosure, to format: FloatFormat) -> Double? {
         }
         // x is irrational, so it is neither end: round each end as a point just inside the interval
         // (this matters when an end is exactly a midpoint — say 1 − t minus a far smaller e^{−x}).
-        let down = roundJustInside(lo, above: true, format), up = roundJustInside(hi, above: false, format)
+        let down = roundJustInsideOnTwin(lo, above: true, ieee), up = roundJustInsideOnTwin(hi, above: false, ieee)
         if down == 0 && up == 0 {
             if lo.signum >= 0 { return 0.0 }
             if hi.signum <= 0 { return -0.0 }
@@ -48,27 +57,28 @@ func roundCorrectly(_ x: Enclosure, to format: FloatFormat) -> Double? {
     }
 }
 
-/// The correct rounding of points infinitesimally above (or below) v: RN(v) unless v is exactly a
-/// rounding boundary — a midpoint between neighbours, half the least subnormal, or the overflow
-/// threshold — where it is the neighbour on that side.
+/// The correct rounding to `format` of points infinitesimally above (or below) v: RN(v) unless v
+/// is exactly a rounding boundary — a midpoint between neighbours, half the least subnormal, or
+/// the overflow threshold — where it is the neighbour on that side. Decided on the format's
+/// `extended` twin, then mapped by the finite-only rule (so 464 is a boundary of float8_e4m3fn,
+/// between 448 and NaN, and 496 is not: NaN on both sides).
 func roundJustInside(_ v: MPFloat, above: Bool, _ format: FloatFormat) -> Double {
     let ieee = format.ieee
+    return ieee.applyingFiniteLimit(roundJustInsideOnTwin(v, above: above, ieee.extended))
+}
+
+/// `roundJustInside` for a format with ±inf: the neighbours a < v < b are v rounded down and up.
+private func roundJustInsideOnTwin(_ v: MPFloat, above: Bool, _ ieee: IEEEBinaryFormat) -> Double {
     let r = ieee.round(v)
     guard v.isRegular else { return r }
-    if r.isFinite && MPFloat.compare(MPFloat(r), v) == 0 { return r }  // v itself is a value of the format
-    // Neighbours a < v < b of the format (b may be +inf past the largest finite value).
-    let toward = MPFloat.compare(MPFloat(r), v) < 0
-    let (a, b): (Double, Double)
-    if r.isInfinite {
-        let g = format.greatestFiniteMagnitude
-        (a, b) = r > 0 ? (g, .infinity) : (-.infinity, -g)
-    } else {
-        let other = step(r, up: toward, format)
-        (a, b) = toward ? (r, other) : (other, r)
-    }
+    let a = ieee.round(v, rounding: .down), b = ieee.round(v, rounding: .up)
+    if a == b { return r }  // v itself is a value of the format
+    let overflow = FormatBounds.of(ieee).overflow
     let boundary: MPFloat
-    if b.isInfinite || a.isInfinite {
-        boundary = b.isInfinite ? FormatBounds.of(format).overflow : FormatBounds.of(format).overflow.negated
+    if b.isInfinite {
+        boundary = overflow
+    } else if a.isInfinite {
+        boundary = overflow.negated
     } else {
         boundary = MPFloat.sum(MPFloat(a), MPFloat(b), precision: 64).scaled(byPowerOfTwo: -1)
     }
@@ -76,20 +86,19 @@ func roundJustInside(_ v: MPFloat, above: Bool, _ format: FloatFormat) -> Double
     return above ? b : a
 }
 
-private func step(_ x: Double, up: Bool, _ format: FloatFormat) -> Double {
-    up ? format.nextUp(x) : format.nextDown(x)
-}
-
-/// The ends of a format's normal range: the least normal value, and the overflow threshold
-/// (largest finite value plus half its ulp; at or beyond it rounding to nearest gives ±inf).
+/// The ends of a format's normal range (the format with ±inf): the least normal value 2^(emin+p−2),
+/// and the overflow threshold 2^emax·(1 − 2^(−p−1)), the largest finite value plus half its ulp
+/// (at or beyond it rounding to nearest gives ±inf).
 enum FormatBounds {
-    static let bounds: [FloatFormat: (leastNormal: MPFloat, overflow: MPFloat)] = Dictionary(
+    private static let bounds: [IEEEBinaryFormat: (leastNormal: MPFloat, overflow: MPFloat)] = Dictionary(
         uniqueKeysWithValues: FloatFormat.allCases.map { format in
-            let halfUlp = MPFloat(1.0).scaled(byPowerOfTwo: format.ieee.emax - format.precision - 1)
-            let overflow = MPFloat.sum(MPFloat(format.greatestFiniteMagnitude), halfUlp, precision: 64)
-            return (format, (MPFloat(format.leastNormalMagnitude), overflow))
+            let ieee = format.ieee.extended
+            let overflow = MPFloat.difference(
+                MPFloat(1.0).scaled(byPowerOfTwo: ieee.emax),
+                MPFloat(1.0).scaled(byPowerOfTwo: ieee.emax - ieee.precision - 1), precision: 64)
+            return (ieee, (MPFloat(1.0).scaled(byPowerOfTwo: ieee.emin + ieee.precision - 2), overflow))
         }
     )
 
-    static func of(_ format: FloatFormat) -> (leastNormal: MPFloat, overflow: MPFloat) { bounds[format]! }
+    static func of(_ ieee: IEEEBinaryFormat) -> (leastNormal: MPFloat, overflow: MPFloat) { bounds[ieee.extended]! }
 }

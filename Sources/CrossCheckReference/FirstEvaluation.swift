@@ -1,8 +1,9 @@
 import CrossCheckCore
 import Foundation
 
-/// A cheap first evaluation in binary64 with a rigorous error bound, for binary16 and binary32
-/// results: when both ends of [v − B, v + B] round to the same value of the format, that value is
+/// A cheap first evaluation in binary64 with a rigorous error bound, for results in any output
+/// format narrower than binary64 (binary16, binary32, bfloat16, the FP8 formats; mixed precision
+/// too — inputs of any format are exact Doubles, and only the output format's rounding is tested): when both ends of [v − B, v + B] round to the same value of the format, that value is
 /// the correctly rounded result and MPFR is not needed; otherwise (about once in 10⁷ outputs,
 /// near a rounding boundary) the caller falls back to the MPFR evaluation.
 ///
@@ -22,7 +23,8 @@ import Foundation
 enum FirstEvaluation {
     /// The correctly rounded answer, or nil when this path does not apply or cannot decide.
     static func answer(_ p: Problem) -> Answer? {
-        guard p.format != .float64, p.logits.allSatisfy(\.isFinite), p.logits.count <= 1 << 20 else { return nil }
+        let output = p.outputFormat
+        guard output != .float64, p.logits.allSatisfy(\.isFinite), p.logits.count <= 1 << 20 else { return nil }
         switch p.function {
         case .softmax, .logSoftmax, .logsumexp: break
         default: return nil
@@ -58,7 +60,7 @@ enum FirstEvaluation {
         func decide(_ v: Double, _ bound: Double) -> Double? {
             let b = bound * 1.01 + tiny
             guard v.isFinite, b.isFinite else { return nil }
-            let lo = p.format.rounded(v - b), hi = p.format.rounded(v + b)
+            let lo = output.rounded(v - b), hi = output.rounded(v + b)
             return lo.bitPattern == hi.bitPattern ? lo : nil
         }
 

@@ -3,7 +3,8 @@ import CrossCheckCore
 import Foundation
 
 /// The MPFR reference: every answer is the exact result correctly rounded (to nearest, ties to
-/// even) to the problem's format, subnormals and overflow included.
+/// even) to the problem's `outputFormat` (its input `format` unless mixed), subnormals and overflow
+/// included; float8_e4m3fn, which has no infinities, gives NaN where the others overflow to ±inf.
 ///
 /// Limit semantics for non-finite input (an output is the limit of the exact function as the
 /// infinite inputs go to infinity, where that limit exists, and NaN where it does not):
@@ -24,6 +25,17 @@ public struct ReferenceImplementation: SoftmaxImplementation {
     /// The longest row the reference evaluates; a longer one is declined with a message instead
     /// of taking memory beyond the bound (see `bytesPerLogit`).
     public let maximumLogits: Int
+
+    /// Every format, as input and as output.
+    public var supportedFormats: [FloatFormat] { FloatFormat.allCases }
+
+    /// The mixed-precision pairs frameworks run (autocast losses in float32 from bfloat16 or
+    /// float16 logits; float32 logits with bfloat16 or FP8 outputs; bfloat16 logits with FP8
+    /// probabilities). Any other pair is answered too when asked for.
+    public var mixedPrecisionPairs: [FormatPair] {
+        [FormatPair(.bfloat16, .float32), FormatPair(.float16, .float32), FormatPair(.float32, .bfloat16),
+         FormatPair(.float32, .float8E4M3FN), FormatPair(.float32, .float8E5M2), FormatPair(.bfloat16, .float8E4M3FN)]
+    }
 
     /// A bound on the resident memory of a long row's evaluation per logit, protocol included
     /// (measured 320–360 bytes; README, "Memory of the reference"); `maximumLogits` is set from it.
@@ -58,7 +70,7 @@ public struct ReferenceImplementation: SoftmaxImplementation {
         if problem.function.shape != .elementwise && problem.logits.count > maximumLogits {
             throw ImplementationError.declined("a row of \(problem.logits.count) logits is longer than the reference's limit of \(maximumLogits) (about \(Self.bytesPerLogit) bytes of memory a logit; set \(Self.maximumLogitsVariable) to change it)")
         }
-        if usesFirstEvaluation, !problem.isMixedPrecision, let answer = FirstEvaluation.answer(problem) { return answer }
+        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
         do throws(ReferenceError) {
             if usesFirstEvaluation && !problem.isMixedPrecision && problem.function.shape == .elementwise
                 && ElementwiseFirstEvaluation.applies(to: problem.format) {

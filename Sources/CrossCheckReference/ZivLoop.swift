@@ -29,7 +29,8 @@ struct RoundingFinisher: Finisher {
     let format: FloatFormat
     var precision: Int { format.precision }
     func decide(_ x: Enclosure) -> Double? { roundCorrectly(x, to: format) }
-    func constant(_ x: Double) -> Double { x }
+    /// x in the format: ±inf is NaN in float8_e4m3fn, which has no infinities.
+    func constant(_ x: Double) -> Double { format.rounded(x) }
     func decideLimit(_ limit: Enclosure, perturbed: Enclosure?, sign: Int?, belowMPFRRange: Bool) -> Double? {
         if case .exact(let q) = limit {
             if sign == 0 { return decide(limit) }  // f(s) = f(0) exactly
@@ -57,7 +58,8 @@ struct RoundingFinisher: Finisher {
         if q.isZero { return MPFloat(0.0) }
         let (v, isExact) = q.rounded(precision: 4096)
         guard isExact && v.isRegular else { return nil }
-        return roundJustInside(v, above: true, format) != roundJustInside(v, above: false, format) ? v : nil
+        let below = roundJustInside(v, above: false, format), above = roundJustInside(v, above: true, format)
+        return below == above || (below.isNaN && above.isNaN) ? nil : v
     }
 }
 

@@ -25,7 +25,10 @@ import Testing
                 let p = g.problem(f, format, kind: kind, &rng)
                 try p.validate()
                 if kind == .nan && f.shape == .row { #expect(p.logits.contains { $0.isNaN }) }
-                if kind == .multiplePlusInfinity && f.shape == .row { #expect(p.logits.count { $0 == .infinity } >= 2) }
+                if kind == .multiplePlusInfinity && f.shape == .row {
+                    // float8_e4m3fn has no infinities: the +inf entries are its NaN.
+                    #expect(format.hasInfinities ? p.logits.count { $0 == .infinity } >= 2 : p.logits.count { $0.isNaN } >= 2)
+                }
                 if kind == .long && f.shape == .row { #expect(p.logits.count >= 1024) }
             }
         }
@@ -40,7 +43,7 @@ import Testing
         #expect(m.contains(0))
         // exp(log(max)) is finite, exp of the next value up overflows (in Double terms, roughly).
         let t = EdgeValues(format).expOverflowThreshold
-        #expect(abs(t - Foundation.log(format.greatestFiniteMagnitude)) < 0.05)
+        #expect(abs(t - Foundation.log(format.greatestFiniteMagnitude)) <= max(0.05, format.ulp(t) / 2))
         var rng = SplitMix64(seed: 1)
         let g = ProblemGenerator()
         let drawn = (0..<2000).map { _ in g.edge(format, &rng).magnitude }

@@ -17,7 +17,9 @@ import Testing
             #expect(try values(.softmax, Array(repeating: 3, count: n), format: format).allSatisfy { $0 == 1 / Double(n) })
         }
         #expect(try values(.softmax, [7, 7, 7], format: format) == Array(repeating: format.rounded(1.0 / 3), count: 3))
-        #expect(try values(.softmax, [-.infinity, 7, 7], format: format) == [0, 0.5, 0.5])
+        if format.hasInfinities {  // float8_e4m3fn has no −inf to mask with
+            #expect(try values(.softmax, [-.infinity, 7, 7], format: format) == [0, 0.5, 0.5])
+        }
     }
 
     @Test func zeroLossesAndGradients() throws {

@@ -12,7 +12,7 @@ extension JUnitReport {
         var index: [AuditCell: Int] = [:]
         func add(_ cell: AuditCell) -> Int {
             if let i = index[cell] { return i }
-            cases.append(("\(cell.function.name).\(cell.format.rawValue).\(cell.inputClass)", [], []))
+            cases.append(("\(cell.function.name).\(cell.formatPair).\(cell.inputClass)", [], []))
             index[cell] = cases.count - 1
             return cases.count - 1
         }

@@ -72,6 +72,9 @@ public struct AuditParameters: Codable, Hashable, Sendable {
     public var maxClasses: Int
     public var functions: [SoftmaxFunction]
     public var formats: [FloatFormat]
+    /// Mixed-precision pairs (inputs in one format, results correctly rounded to another), audited
+    /// in cells of their own after `formats`.
+    public var mixedPrecisionPairs: [FormatPair]
     /// The input classes: `RowKind` names (`sampled`); ignored by `exhaustive`.
     public var classes: [String]
     /// The part of the audit this run covers; nil for all of it.
@@ -89,8 +92,9 @@ public struct AuditParameters: Codable, Hashable, Sendable {
     public init(
         mode: AuditMode = .sampled, seed: UInt64 = defaultSeed, samples: Int = defaultSamples,
         maxClasses: Int = defaultMaxClasses, functions: [SoftmaxFunction]? = nil, formats: [FloatFormat] = FloatFormat.ieeeFormats,
-        classes: [String]? = nil, shard: Shard? = nil
+        classes: [String]? = nil, shard: Shard? = nil, mixedPrecisionPairs: [FormatPair] = []
     ) {
+        self.mixedPrecisionPairs = mixedPrecisionPairs
         self.mode = mode
         self.seed = seed
         self.samples = samples
@@ -100,6 +104,10 @@ public struct AuditParameters: Codable, Hashable, Sendable {
         self.classes = classes ?? (mode == .exhaustive ? [] : RowKind.allCases.map(\.rawValue))
         self.shard = shard
     }
+
+    /// The (input, output) formats of the cells, in report order: each format with itself, then
+    /// the mixed-precision pairs.
+    public var formatPairs: [FormatPair] { formats.map { FormatPair($0, $0) } + mixedPrecisionPairs }
 
     /// The same parameters without the shard: what every shard of one audit shares.
     public var unsharded: AuditParameters {
@@ -122,7 +130,7 @@ public struct AuditParameters: Codable, Hashable, Sendable {
 
     /// Throws a usage error naming what is inconsistent.
     public func validate() throws(AuditError) {
-        if functions.isEmpty || formats.isEmpty { throw AuditError(.usage, "the audit selects no function or no format") }
+        if functions.isEmpty || formatPairs.isEmpty { throw AuditError(.usage, "the audit selects no function or no format") }
         switch mode {
         case .sampled:
             guard (1...Self.maximumSamples).contains(samples) else {
@@ -143,37 +151,65 @@ public struct AuditParameters: Codable, Hashable, Sendable {
     }
 }
 
-/// One cell of an audit: a function in a format on one class of inputs.
+/// One cell of an audit: a function in a format (inputs in `format`, results in `outputFormat`,
+/// the same unless mixed) on one class of inputs.
 public struct AuditCell: Codable, Hashable, Sendable, CustomStringConvertible {
     public var function: SoftmaxFunction
     public var format: FloatFormat
+    /// The format the results are rounded to and measured in (`output_format` in JSON, written
+    /// only when it differs from `format`).
+    public var outputFormat: FloatFormat
     /// A `RowKind` name, or for exhaustive audits `all` or `t=0`, `t=0.5`, `t=1`.
     public var inputClass: String
 
-    public init(function: SoftmaxFunction, format: FloatFormat, inputClass: String) {
+    public init(function: SoftmaxFunction, format: FloatFormat, outputFormat: FloatFormat? = nil, inputClass: String) {
         self.function = function
         self.format = format
+        self.outputFormat = outputFormat ?? format
         self.inputClass = inputClass
     }
 
-    /// The function × format pair the cell belongs to.
-    public var pair: FunctionFormat { FunctionFormat(function: function, format: format) }
+    /// `bfloat16→float32`, or `float32`.
+    public var formatPair: FormatPair { FormatPair(format, outputFormat) }
 
-    public var description: String { "\(function.name) \(format.rawValue) \(inputClass)" }
+    /// The function × format pair the cell belongs to.
+    public var pair: FunctionFormat { FunctionFormat(function: function, format: format, outputFormat: outputFormat) }
+
+    public var description: String { "\(function.name) \(formatPair) \(inputClass)" }
 
     enum CodingKeys: String, CodingKey {
         case function, format
+        case outputFormat = "output_format"
         case inputClass = "class"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(function: try c.decode(SoftmaxFunction.self, forKey: .function), format: try c.decode(FloatFormat.self, forKey: .format),
+                  outputFormat: try c.decodeIfPresent(FloatFormat.self, forKey: .outputFormat),
+                  inputClass: try c.decode(String.self, forKey: .inputClass))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(function, forKey: .function)
+        try c.encode(format, forKey: .format)
+        if outputFormat != format { try c.encode(outputFormat, forKey: .outputFormat) }
+        try c.encode(inputClass, forKey: .inputClass)
     }
 }
 
-/// A function in a format: the unit of the summary table, of JUnit test cases and of the claims.
+/// A function in a format (or a mixed pair): the unit of the summary table, of JUnit test cases
+/// and of the claims.
 public struct FunctionFormat: Hashable, Sendable, CustomStringConvertible {
     public var function: SoftmaxFunction
     public var format: FloatFormat
-    public init(function: SoftmaxFunction, format: FloatFormat) {
+    public var outputFormat: FloatFormat
+    public init(function: SoftmaxFunction, format: FloatFormat, outputFormat: FloatFormat? = nil) {
         self.function = function
         self.format = format
+        self.outputFormat = outputFormat ?? format
     }
-    public var description: String { "\(function.name) \(format.rawValue)" }
+    public var formatPair: FormatPair { FormatPair(format, outputFormat) }
+    public var description: String { "\(function.name) \(formatPair)" }
 }

@@ -22,9 +22,9 @@ public struct AuditPlan: Sendable {
         self.parameters = parameters
         var cells: [AuditCell] = []
         for function in parameters.functions {
-            for format in parameters.formats {
+            for pair in parameters.formatPairs {
                 let classes = parameters.mode == .exhaustive ? ExhaustiveSweep.classes(function) : parameters.classes
-                cells += classes.map { AuditCell(function: function, format: format, inputClass: $0) }
+                cells += classes.map { AuditCell(function: function, format: pair.input, outputFormat: pair.output, inputClass: $0) }
             }
         }
         self.cells = cells
@@ -73,14 +73,17 @@ public struct AuditPlan: Sendable {
 
     /// The problem of sample `index` of `cell`.
     public func problem(_ cell: AuditCell, _ index: Int) -> Problem {
+        var p: Problem
         switch parameters.mode {
         case .exhaustive:
-            return ExhaustiveSweep.problem(cell.function, cell.format, inputClass: cell.inputClass, block: index)
+            p = ExhaustiveSweep.problem(cell.function, cell.format, inputClass: cell.inputClass, block: index)
         case .sampled:
             var rng = SplitMix64(seed: parameters.seed).fork(cell.description).fork(index)
             let kind = RowKind(rawValue: cell.inputClass)!
-            return generator.problem(cell.function, cell.format, kind: kind, targetShape: Self.targetShape(cell.function, kind, sample: index), &rng)
+            p = generator.problem(cell.function, cell.format, kind: kind, targetShape: Self.targetShape(cell.function, kind, sample: index), &rng)
         }
+        p.outputFormat = cell.outputFormat
+        return p
     }
 
     /// The target shape of sample `index` of a cell: the shapes the function takes on the kind,

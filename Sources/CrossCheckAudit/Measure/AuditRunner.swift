@@ -69,7 +69,7 @@ public struct AuditRunner: Sendable {
             self.plan = plan
             self.implementation = implementation
             statistics = plan.cells.map {
-                CellStatistics(cell: $0, bound: implementation.maximumULPError($0.function, $0.format))
+                CellStatistics(cell: $0, bound: implementation.maximumULPError($0.function, $0.outputFormat))
             }
         }
 

@@ -136,7 +136,7 @@ public struct CellStatistics: Sendable, Equatable {
         }
         samples += 1
         outputs += got.count
-        let format = problem.format
+        let format = problem.outputFormat
         var sampleMax: UInt64 = 0, sampleMaxAt = -1, firstWrong = -1
         var exact = 0  // correctly rounded outputs: one histogram update per problem, not per output
         for i in got.indices {

@@ -36,7 +36,7 @@ public struct AuditReport: Sendable, Equatable {
             let key = c.cell.pair
             if rows[key] == nil {
                 order.append(key)
-                var s = CellStatistics(cell: AuditCell(function: key.function, format: key.format, inputClass: "all"), bound: c.bound)
+                var s = CellStatistics(cell: AuditCell(function: key.function, format: key.format, outputFormat: key.outputFormat, inputClass: "all"), bound: c.bound)
                 s.absorb(c)
                 rows[key] = s
             } else {
@@ -155,12 +155,53 @@ extension AuditParameters {
     enum CodingKeys: String, CodingKey {
         case mode, seed, samples, functions, formats, classes, shard
         case maxClasses = "max_classes"
+        case mixedPrecisionPairs = "mixed_precision_pairs"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let pairs = try (c.decodeIfPresent([String].self, forKey: .mixedPrecisionPairs) ?? []).map { text in
+            guard let pair = FormatPair(parsing: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .mixedPrecisionPairs, in: c, debugDescription: "'\(text)' is not a pair INPUT→OUTPUT of formats")
+            }
+            return pair
+        }
+        self.init(mode: try c.decode(AuditMode.self, forKey: .mode), seed: try c.decode(UInt64.self, forKey: .seed),
+                  samples: try c.decode(Int.self, forKey: .samples), maxClasses: try c.decode(Int.self, forKey: .maxClasses),
+                  functions: try c.decode([SoftmaxFunction].self, forKey: .functions), formats: try c.decode([FloatFormat].self, forKey: .formats),
+                  classes: try c.decode([String].self, forKey: .classes), shard: try c.decodeIfPresent(Shard.self, forKey: .shard),
+                  mixedPrecisionPairs: pairs)
+    }
+
+    /// The synthesized encoding, with `mixed_precision_pairs` (`"bfloat16→float32"`, …) only when
+    /// there are some (reports and baselines without them read and write as before).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(maxClasses, forKey: .maxClasses)
+        try c.encode(functions, forKey: .functions)
+        try c.encode(formats, forKey: .formats)
+        if !mixedPrecisionPairs.isEmpty { try c.encode(mixedPrecisionPairs.map(\.description), forKey: .mixedPrecisionPairs) }
+        try c.encode(classes, forKey: .classes)
+        try c.encodeIfPresent(shard, forKey: .shard)
+    }
+}
+
+extension FormatPair {
+    /// Reads `bfloat16→float32` (or `bfloat16->float32`); a single format name is that format with itself.
+    public init?(parsing text: String) {
+        let parts = text.replacingOccurrences(of: "->", with: "→").split(separator: "→", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let input = FloatFormat(rawValue: String(parts[0])),
+              let output = FloatFormat(rawValue: String(parts.last!)) else { return nil }
+        self.init(input, output)
     }
 }
 
 extension CellStatistics: Codable {
     enum CodingKeys: String, CodingKey {
-        case function, format, inputClass = "class", bound = "bound_ulp", passed, samples, outputs
+        case function, format, outputFormat = "output_format", inputClass = "class", bound = "bound_ulp", passed, samples, outputs
         case wrongNonFinite = "wrong_non_finite", errors, inconclusive
         case maxULP = "max_ulp", p50 = "p50_ulp", p99 = "p99_ulp", mean = "mean_ulp", sumULP = "sum_ulp", histogram
         case worst, firstWrongNonFinite = "first_wrong_non_finite", firstError = "first_error", points
@@ -171,6 +212,7 @@ extension CellStatistics: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let cell = AuditCell(function: try c.decode(SoftmaxFunction.self, forKey: .function),
                              format: try c.decode(FloatFormat.self, forKey: .format),
+                             outputFormat: try c.decodeIfPresent(FloatFormat.self, forKey: .outputFormat),
                              inputClass: try c.decode(String.self, forKey: .inputClass))
         self.init(cell: cell, bound: try c.decodeNonNegative(forKey: .bound))
         samples = try c.decodeCount(forKey: .samples)
@@ -212,6 +254,7 @@ extension CellStatistics: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(cell.function, forKey: .function)
         try c.encode(cell.format, forKey: .format)
+        if cell.outputFormat != cell.format { try c.encode(cell.outputFormat, forKey: .outputFormat) }
         try c.encode(cell.inputClass, forKey: .inputClass)
         try c.encode(bound, forKey: .bound)
         try c.encode(passed, forKey: .passed)

@@ -51,12 +51,12 @@ public enum HTMLReport {
     }
 
     static func glance(_ report: AuditReport, _ summary: [CellStatistics]) -> String {
-        let formats = report.parameters.formats
-        var out = "<table class=\"glance\"><thead><tr><th>function</th>" + formats.map { "<th>\($0.rawValue)</th>" }.joined() + "</tr></thead><tbody>"
+        let formats = report.parameters.formatPairs
+        var out = "<table class=\"glance\"><thead><tr><th>function</th>" + formats.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
         for function in report.parameters.functions {
             out += "<tr><th>\(function.name)</th>"
             for format in formats {
-                guard let s = summary.first(where: { $0.cell.function == function && $0.cell.format == format }) else { out += "<td></td>"; continue }
+                guard let s = summary.first(where: { $0.cell.function == function && $0.cell.formatPair == format }) else { out += "<td></td>"; continue }
                 var extra: [String] = ["p99 \(MarkdownReport.number(s.p99)) · mean \(MarkdownReport.mean(s.mean))", "claimed ≤ \(MarkdownReport.number(s.bound))"]
                 if s.wrongNonFinite > 0 { extra.append("\(s.wrongNonFinite) wrong NaN/∞") }
                 if s.errors > 0 { extra.append("\(s.errors) unanswered") }
@@ -68,13 +68,13 @@ public enum HTMLReport {
     }
 
     static func histograms(_ report: AuditReport, _ summary: [CellStatistics]) -> String {
-        let formats = report.parameters.formats
-        let scale = Dictionary(grouping: summary, by: \.cell.format).mapValues { $0.map { SVGPlots.bucketCounts($0).max() ?? 0 }.max() ?? 1 }
-        var out = "<table class=\"hist\"><thead><tr><th></th>" + formats.map { "<th>\($0.rawValue)</th>" }.joined() + "</tr></thead><tbody>"
+        let formats = report.parameters.formatPairs
+        let scale = Dictionary(grouping: summary, by: \.cell.formatPair).mapValues { $0.map { SVGPlots.bucketCounts($0).max() ?? 0 }.max() ?? 1 }
+        var out = "<table class=\"hist\"><thead><tr><th></th>" + formats.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
         for function in report.parameters.functions {
             out += "<tr><th>\(function.name)</th>"
             for format in formats {
-                guard let s = summary.first(where: { $0.cell.function == function && $0.cell.format == format }) else { out += "<td></td>"; continue }
+                guard let s = summary.first(where: { $0.cell.function == function && $0.cell.formatPair == format }) else { out += "<td></td>"; continue }
                 out += "<td>" + SVGPlots.histogram(s, scaleMax: scale[format] ?? 1) + "</td>"
             }
             out += "</tr>"
@@ -84,8 +84,8 @@ public enum HTMLReport {
 
     static func scatters(_ report: AuditReport) -> String {
         var out = ""
-        for format in report.parameters.formats {
-            let cells = report.cells.filter { $0.cell.format == format }
+        for format in report.parameters.formatPairs {
+            let cells = report.cells.filter { $0.cell.formatPair == format }
             var bySpread: [SVGPlots.Dot] = [], byLength: [SVGPlots.Dot] = []
             for c in cells {
                 for p in c.points {
@@ -103,10 +103,10 @@ public enum HTMLReport {
             let spreadTicks: [(Double, String)] = [(-3, "10⁻³"), (0, "1"), (3, "10³"), (6, "10⁶"), (10, "10¹⁰"), (20, "10²⁰"), (38, "10³⁸"), (100, "10¹⁰⁰"), (200, "10²⁰⁰"), (308, "10³⁰⁸")]
             let lengthMax = max(1, (byLength.map(\.x).max() ?? 1))
             let lengthTicks: [(Double, String)] = [(0, "1"), (1, "10"), (2, "100"), (3, "1000"), (4, "10⁴"), (5, "10⁵")]
-            out += "<h3>\(format.rawValue)</h3><div class=\"pair\">"
-            out += SVGPlots.scatter(bySpread, xLabel: "logit spread (max − min)/T, log scale", xTicks: spreadTicks, xRange: -3...spreadMax, label: "error against logit spread in \(format.rawValue)")
+            out += "<h3>\(format)</h3><div class=\"pair\">"
+            out += SVGPlots.scatter(bySpread, xLabel: "logit spread (max − min)/T, log scale", xTicks: spreadTicks, xRange: -3...spreadMax, label: "error against logit spread in \(format)")
             if Set(byLength.map(\.x)).count > 1 {  // exhaustive audits have one length only
-                out += SVGPlots.scatter(byLength, xLabel: "row length (values), log scale", xTicks: lengthTicks, xRange: 0...lengthMax, label: "error against row length in \(format.rawValue)")
+                out += SVGPlots.scatter(byLength, xLabel: "row length (values), log scale", xTicks: lengthTicks, xRange: 0...lengthMax, label: "error against row length in \(format)")
             }
             out += "</div>"
         }
@@ -125,7 +125,7 @@ public enum HTMLReport {
         var out = ""
         for s in summary {
             for (what, e) in s.examples {
-                out += "<div class=\"example \(status(s))\"><b>\(s.cell.function.name) \(s.cell.format.rawValue)</b> — \(what), class \(esc(e.inputClass)): \(esc(MarkdownReport.explain(e)))"
+                out += "<div class=\"example \(status(s))\"><b>\(s.cell.function.name) \(s.cell.formatPair)</b> — \(what), class \(esc(e.inputClass)): \(esc(MarkdownReport.explain(e)))"
                 out += "<pre>\(esc(MarkdownReport.cut(e.request)))</pre>"
                 if let shrunk = e.shrunk {
                     out += "shrunk: \(esc(MarkdownReport.explain(shrunk)))<pre>\(esc(MarkdownReport.cut(shrunk.request)))</pre>"

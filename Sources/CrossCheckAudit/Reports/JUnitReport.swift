@@ -10,10 +10,10 @@ public enum JUnitReport {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"\(escape("crosscheck audit \(report.implementation)"))\" tests=\"\(summary.count)\" failures=\"\(summary.filter { !$0.passed }.count)\""
         out += time(report.elapsedSeconds, timing) + ">\n"
-        for format in report.parameters.formats {
-            let cases = summary.filter { $0.cell.format == format }
+        for format in report.parameters.formatPairs {
+            let cases = summary.filter { $0.cell.formatPair == format }
             guard !cases.isEmpty else { continue }
-            let suite = "\(prefix).\(format.rawValue)"
+            let suite = "\(prefix).\(format)"
             let seconds = cases.reduce(0) { $0 + $1.implementationSeconds + $1.referenceSeconds }
             out += "  <testsuite name=\"\(escape(suite))\" tests=\"\(cases.count)\" failures=\"\(cases.filter { !$0.passed }.count)\" errors=\"0\" skipped=\"0\"\(time(seconds, timing))>\n"
             for s in cases {

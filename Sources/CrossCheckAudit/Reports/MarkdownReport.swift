@@ -43,7 +43,7 @@ public enum MarkdownReport {
         var head = ["function", "format", "samples", "max ulp", "p50", "p99", "mean", "wrong non-finite", "errors", "claimed", "verdict", "class of max"]
         if timing { head.append("time (ms)") }
         let rows = report.summary.map { s -> [String] in
-            var row = [s.cell.function.name, s.cell.format.rawValue, "\(s.samples)", ulp(s.maxULP), number(s.p50), number(s.p99),
+            var row = [s.cell.function.name, s.cell.formatPair.description, "\(s.samples)", ulp(s.maxULP), number(s.p50), number(s.p99),
                        mean(s.mean), "\(s.wrongNonFinite)", "\(s.errors)", "≤ \(number(s.bound))", s.passed ? "ok" : "**FAIL**",
                        s.worst?.inputClass ?? "-"]
             if timing { row.append(milliseconds(s.implementationSeconds)) }
@@ -65,7 +65,7 @@ public enum MarkdownReport {
 
     /// One cell's row of the per-class table.
     static func classRow(_ s: CellStatistics, timing: Bool) -> [String] {
-        [s.cell.function.name, s.cell.format.rawValue, s.cell.inputClass, "\(s.samples)", ulp(s.maxULP), number(s.p50),
+        [s.cell.function.name, s.cell.formatPair.description, s.cell.inputClass, "\(s.samples)", ulp(s.maxULP), number(s.p50),
          number(s.p99), mean(s.mean), "\(s.wrongNonFinite)", "\(s.errors)", "\(s.inconclusive)"]
             + (timing ? [milliseconds(s.implementationSeconds)] : [])
     }
@@ -76,7 +76,7 @@ public enum MarkdownReport {
         var out = ""
         for s in report.summary {
             for (what, e) in s.examples {
-                out += "- `\(s.cell.function.name)` \(s.cell.format.rawValue), \(what) (class \(e.inputClass)): \(explain(e))\n"
+                out += "- `\(s.cell.function.name)` \(s.cell.formatPair.description), \(what) (class \(e.inputClass)): \(explain(e))\n"
                 out += "  ```\n  \(cut(e.request))\n  ```\n"
                 if let shrunk = e.shrunk {
                     out += "  shrunk: \(explain(shrunk))\n  ```\n  \(cut(shrunk.request))\n  ```\n"
@@ -137,7 +137,7 @@ extension MarkdownReport {
         }
         let head = ["function", "format"] + reports.map(\.implementation)
         let rows = pairs.map { pair in
-            [pair.function.name, pair.format.rawValue] + summaries.map { summary -> String in
+            [pair.function.name, pair.formatPair.description] + summaries.map { summary -> String in
                 guard let s = summary[pair] else { return "-" }
                 var text = ulp(s.maxULP) + " / " + number(s.p99)
                 if s.wrongNonFinite > 0 { text += " · \(s.wrongNonFinite) NaN/∞" }

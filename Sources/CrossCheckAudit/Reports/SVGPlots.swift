@@ -30,7 +30,7 @@ enum SVGPlots {
         let slot = (width - left * 2) / Double(counts.count)
         let plotHeight = height - bottom - top
         let scale = log10(Double(max(scaleMax, 1)) + 1)
-        var svg = open(width, height, label: "ULP error histogram of \(s.cell.function.name) in \(s.cell.format.rawValue)")
+        var svg = open(width, height, label: "ULP error histogram of \(s.cell.function.name) in \(s.cell.formatPair)")
         svg += line(left, height - bottom, width - left, height - bottom, ink)
         for (i, n) in counts.enumerated() {
             let x = left + Double(i) * slot

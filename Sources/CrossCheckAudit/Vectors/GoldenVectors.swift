@@ -86,8 +86,9 @@ public enum GoldenVectors {
         for (n, (line, answerLine)) in zip(body, answerLines).enumerated() {
             let place = "vectors \(vectors.path) line \(n + 2)"
             let v = try parseVector(line, place: place)
-            guard let c = index[AuditCell(function: v.problem.function, format: v.problem.format, inputClass: v.inputClass)] else {
-                throw AuditError(.badInput, "\(place): \(v.problem.function.name) \(v.problem.format.rawValue) \(v.inputClass) is not a cell of these vectors' audit")
+            let cell = AuditCell(function: v.problem.function, format: v.problem.format, outputFormat: v.problem.outputFormat, inputClass: v.inputClass)
+            guard let c = index[cell] else {
+                throw AuditError(.badInput, "\(place): \(cell) is not a cell of these vectors' audit")
             }
             do throws(ImplementationError) {
                 let got = try ProtocolCodec.decodeAnswer(answerLine, for: v.problem).values

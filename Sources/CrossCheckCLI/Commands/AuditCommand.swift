@@ -40,10 +40,11 @@ public struct AuditCommand: ParsableCommand {
     static func audit(_ implementation: ImplementationOptions, _ selection: ProblemSelection,
                       defaults: (parameters: AuditParameters, implementation: String)? = nil) throws(AuditError) -> AuditReport {
         ProcessCleanup.installInterruptHandler()  // an interrupt ends the external's processes too
-        let parameters = try selection.parameters(defaults: defaults?.parameters)
-        let plan = try AuditPlan(parameters)
         let (name, make) = try implementation.resolve(defaultName: defaults?.implementation)
-        if implementation.external != nil { try Preflight.check(make(), name: name) }
+        let subject = make()
+        let parameters = try selection.parameters(defaults: defaults?.parameters, claims: subject)
+        let plan = try AuditPlan(parameters)
+        if implementation.external != nil { try Preflight.check(subject, name: name) }
         let runner = AuditRunner(plan: plan, name: name, threads: selection.threadCount,
                                  progress: selection.progress("audit \(name)"), makeImplementation: make)
         return runner.run()

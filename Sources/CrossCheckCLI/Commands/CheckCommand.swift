@@ -36,6 +36,11 @@ public struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Formats to check (default: all).")
     var format: [FloatFormat] = []
 
+    @Option(name: .customLong("output-format"), help: ArgumentHelp(
+        "Mixed precision: results in this format, inputs in each --format (default: each format's own, plus the implementation's mixed-precision pairs).",
+        discussion: "Only the properties that compare outputs with the reference (accuracy, limits) run on mixed pairs."))
+    var outputFormat: FloatFormat?
+
     @Option(name: .long, parsing: .upToNextOption, help: "Functions to check, by protocol name (default: all).")
     var function: [SoftmaxFunction] = []
 
@@ -66,15 +71,21 @@ public struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("exhaustive-float16"), help: "Instead of the catalog: every Float16 input of the elementwise functions (t = 0, ½ and 1) and of two-class rows [0, x], against the reference.")
     var exhaustiveFloat16 = false
 
+    @Option(name: .customLong("exhaustive-format"), help: "Like --exhaustive-float16 in any 16- or 8-bit format: bfloat16 (65,536 inputs), float8_e4m3fn, float8_e5m2 (256), float16.")
+    var exhaustiveFormat: FloatFormat?
+
+    /// The format of the exhaustive sweep asked for, if any.
+    var exhaustiveSweepFormat: FloatFormat? { exhaustiveFormat ?? (exhaustiveFloat16 ? .float16 : nil) }
+
     public init() {}
 
-    func runExhaustive(_ subject: any SoftmaxImplementation) -> ExitStatus {
-        print("crosscheck check --implementation \(subject.name) --exhaustive-float16")
+    func runExhaustive(_ subject: any SoftmaxImplementation, format: FloatFormat) -> ExitStatus {
+        print("crosscheck check --implementation \(subject.name) --exhaustive-format \(format.rawValue)")
         var failed = 0
         let sweeps = ExhaustiveSweep.sweeps
         for sweep in sweeps {
-            let result = ExhaustiveSweep.run(subject, reference: ReferenceImplementation(), format: .float16, sweeps: [sweep])[0]
-            let bound = implementation.maxULP ?? subject.maximumULPError(sweep.function, .float16)
+            let result = ExhaustiveSweep.run(subject, reference: ReferenceImplementation(), format: format, sweeps: [sweep])[0]
+            let bound = implementation.maxULP ?? subject.maximumULPError(sweep.function, format)
             let ok = result.worstULP <= bound && result.wrongNonFinite == 0
             if !ok { failed += 1 }
             print((ok ? "PASS " : "FAIL ") + result.line)
@@ -92,6 +103,10 @@ public struct CheckCommand: ParsableCommand {
         for p in property where Catalog.named(p) == nil {
             throw ValidationError("unknown property '\(p)'; expected one of: \(Catalog.all.map(\.name).joined(separator: ", "))")
         }
+        if let format = exhaustiveFormat, format.bitWidth > 16 {
+            throw ValidationError("--exhaustive-format takes a 16- or 8-bit format (2^\(format.bitWidth) inputs of \(format.rawValue) are for `crosscheck audit --exhaustive`, sharded)")
+        }
+        if exhaustiveFormat != nil && exhaustiveFloat16 { throw ValidationError("--exhaustive-float16 and --exhaustive-format: give one") }
         if let examples, !(0...1_000_000_000).contains(examples) { throw ValidationError("--examples must be in 0...1000000000, got \(examples)") }
     }
 
@@ -103,7 +118,7 @@ public struct CheckCommand: ParsableCommand {
                 // A command that cannot answer anything is a setup error, not a counterexample to store.
                 try Preflight.check(subject, name: "`\(external)`")
             }
-            if exhaustiveFloat16 { return runExhaustive(subject) }
+            if let format = exhaustiveSweepFormat { return runExhaustive(subject, format: format) }
             let store = regressionStore()
             if let store {
                 // Every file the run would replay must read: a store silently skipped lets a fixed bug back in.
@@ -141,11 +156,24 @@ public struct CheckCommand: ParsableCommand {
         return "regressions: replayed from \(store.directory.path)" + (noSave ? ", new counterexamples not saved (--no-save)" : ", new counterexamples saved there")
     }
 
+    /// The single formats and mixed pairs to check: with --output-format F, each input format X
+    /// as X→F (X itself when X = F); otherwise the formats (--format, or the implementation's) and
+    /// the implementation's mixed pairs whose input is among them.
+    func cells(_ subject: any SoftmaxImplementation) -> (formats: [FloatFormat], pairs: [FormatPair]) {
+        let inputs = format.isEmpty ? subject.supportedFormats : format
+        if let outputFormat {
+            let inputs = format.isEmpty ? [outputFormat] + subject.mixedPrecisionPairs.filter { $0.output == outputFormat }.map(\.input) : format
+            return (inputs.filter { $0 == outputFormat }, inputs.filter { $0 != outputFormat }.map { FormatPair($0, outputFormat) })
+        }
+        return (inputs, subject.mixedPrecisionPairs.filter { inputs.contains($0.input) })
+    }
+
     func runCatalog(_ subject: any SoftmaxImplementation, store: RegressionStore?) -> ExitStatus {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
+        let (formats, pairs) = cells(subject)
         let runner = CheckRunner(
             reference: ReferenceImplementation(), seed: seed, examples: examples,
-            formats: format.isEmpty ? subject.supportedFormats : format,
+            formats: formats, mixedPrecisionPairs: pairs,
             functions: function.isEmpty ? nil : function,
             maxULPOverride: implementation.maxULP,
             regressions: store,

@@ -11,6 +11,9 @@ struct ProblemSelection: ParsableArguments {
     @Option(name: .long, parsing: .upToNextOption, help: "Formats (default: all).")
     var format: [FloatFormat] = []
 
+    @Option(name: .customLong("output-format"), help: "Mixed precision: each --format X as the pair X→F, results rounded to F (default: each format's own, plus the implementation's mixed-precision pairs).")
+    var outputFormat: FloatFormat?
+
     @Option(name: .long, parsing: .upToNextOption, help: "Functions, by protocol name (default: all; with --exhaustive, the elementwise ones).")
     var function: [SoftmaxFunction] = []
 
@@ -40,11 +43,15 @@ struct ProblemSelection: ParsableArguments {
 
     /// True when an option narrowing or changing the problems was given.
     var isGiven: Bool {
-        !format.isEmpty || !function.isEmpty || !inputClass.isEmpty || samples != nil || seed != nil || maxClasses != nil || shard != nil || exhaustive
+        !format.isEmpty || outputFormat != nil || !function.isEmpty || !inputClass.isEmpty || samples != nil || seed != nil || maxClasses != nil || shard != nil || exhaustive
     }
 
     /// The parameters: given options over `defaults` (a baseline's), over the built-in defaults.
-    func parameters(defaults: AuditParameters? = nil) throws(AuditError) -> AuditParameters {
+    /// Formats not given are the implementation's (`claims`: `supportedFormats` and
+    /// `mixedPrecisionPairs`), joined with a default baseline's, so a gate's cells grow when the
+    /// implementation gains a format (the new cells are reported as new); --format gives exactly
+    /// those formats, no pairs (--output-format F makes each X the pair X→F).
+    func parameters(defaults: AuditParameters? = nil, claims: (any SoftmaxImplementation)? = nil) throws(AuditError) -> AuditParameters {
         let (formats, functions) = (format, function)
         let mode: AuditMode = exhaustive ? .exhaustive : (defaults?.mode ?? .sampled)
         let base = defaults.map { $0.mode == mode ? $0 : AuditParameters(mode: mode) } ?? AuditParameters(mode: mode)
@@ -53,11 +60,32 @@ struct ProblemSelection: ParsableArguments {
             functions: functions.isEmpty ? base.functions : functions, formats: formats.isEmpty ? base.formats : formats,
             classes: inputClass.isEmpty ? base.classes : inputClass.map(\.rawValue)
         )
+        if formats.isEmpty {
+            p.mixedPrecisionPairs = base.mixedPrecisionPairs
+            if let claims { grow(&p, defaults: defaults, claims: claims) }
+        }
+        if let outputFormat {
+            p.mixedPrecisionPairs = p.formats.filter { $0 != outputFormat }.map { FormatPair($0, outputFormat) }
+            p.formats = p.formats.filter { $0 == outputFormat }
+        }
         if mode == .exhaustive && !inputClass.isEmpty { throw AuditError(.usage, "--class does not apply to --exhaustive audits") }
         if let shard { p.shard = try Shard(parsing: shard) }
         if let threads, !(1...4096).contains(threads) { throw AuditError(.usage, "--threads must be in 1...4096, got \(threads)") }
         try p.validate()
         return p
+    }
+
+    /// The formats and pairs of `claims` added to parameters whose formats were not given: all of
+    /// them for a new audit; for a baseline's audit, when the baseline covered every IEEE format the
+    /// implementation has (a default audit, not a narrowed one), those it does not know yet.
+    private func grow(_ p: inout AuditParameters, defaults: AuditParameters?, claims: any SoftmaxImplementation) {
+        let known = defaults?.formats ?? []
+        if defaults != nil {
+            let ieee = claims.supportedFormats.filter(FloatFormat.ieeeFormats.contains)
+            guard p.mode == .sampled, Set(known).isSuperset(of: ieee) else { return }
+        }
+        p.formats = known + claims.supportedFormats.filter { !known.contains($0) }
+        p.mixedPrecisionPairs += claims.mixedPrecisionPairs.filter { !p.mixedPrecisionPairs.contains($0) }
     }
 
     var threadCount: Int { max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount) }

@@ -85,7 +85,7 @@ class CallableBackend:
         fn = self.functions.get(function)
         if fn is None:
             raise CallableError("no callable for %s here (this run checks %s)" % (function, ", ".join(sorted(self.functions))))
-        dt = np.dtype(fmt)
+        dt = protocol.numpy_dtype(fmt)
         z = np.array(logits, dtype=dt)
         args = []
         kwargs = {}

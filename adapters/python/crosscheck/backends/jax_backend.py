@@ -34,7 +34,7 @@ jax.config.update("jax_platforms", "cpu")
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-DTYPES = {"float16": jnp.float16, "float32": jnp.float32, "float64": jnp.float64}
+DTYPES = {"float16": jnp.float16, "float32": jnp.float32, "float64": jnp.float64, "bfloat16": jnp.bfloat16}
 
 
 def bucket(n):

@@ -5,17 +5,19 @@ hand-written kernels do): x = z/T, m = max x, LSE = m + log Σ exp(x − m), sof
 log_softmax = x − LSE, CE = LSE − x_y (or Σ tᵢ(LSE − xᵢ)), σ(x) = 1/(1 + e⁻ˣ), and the
 numerically stable BCE max(x, 0) − t·x + log1p(e^−|x|). Every operation rounds to the dtype
 (NumPy computes float16 operations in float32 and rounds each result).
+
+bfloat16 is ml_dtypes' (what JAX arrays hold): NumPy rounds every bfloat16 operation to bfloat16.
 """
 import numpy as np
 
-DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+from ..protocol import numpy_dtype
 
 
 class Backend:
     name = "numpy"
 
     def evaluate(self, function, fmt, logits, temperature, target):
-        dt = DTYPES[fmt]
+        dt = numpy_dtype(fmt).type
         with np.errstate(all="ignore"):
             z = np.array(logits, dtype=dt)
             if function in ELEMENTWISE:

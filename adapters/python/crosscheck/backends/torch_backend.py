@@ -3,12 +3,15 @@ F.binary_cross_entropy_with_logits, with gradients from autograd (as training co
 
 CE with a class index is F.cross_entropy(z/T, y); with a target vector, F.cross_entropy with
 probabilities (−Σ tᵢ·log_softmax). MSE is ((softmax − t)²).sum(). Runs on the CPU, in the
-request's dtype (torch computes some float16 CPU operations in float32 internally).
+request's dtype (torch computes some float16 and bfloat16 CPU operations in float32 internally).
+Mixed and FP8 requests compute in float32 (`protocol.compute_format`, as autocast does); torch's
+float8 dtypes are storage formats without softmax kernels, so FP8 results are float32 results
+rounded once to the FP8 format.
 """
 import torch
 import torch.nn.functional as F
 
-DTYPES = {"float16": torch.float16, "float32": torch.float32, "float64": torch.float64}
+DTYPES = {"float16": torch.float16, "float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16}
 
 
 class Backend:
