@@ -191,3 +191,25 @@ struct QuotientOverflowTests {
         #expect(worst.ulps <= bound(format), "\(worst.ulps) ulp: \(describe(worst.problem!))")
     }
 }
+
+@Suite("Accuracy where the gap z − max is near Double's largest value")
+struct HugeGapTests {
+    /// Rows whose gap z − max is finite but whose TwoSum overflowed on the way (s − a rounds to
+    /// −inf, the error term is NaN): found by the stratified input classes, where logsumexp and
+    /// softmax returned NaN. Every row function against the reference, within the Double bound.
+    @Test(arguments: [[1.7976931348623157e+308, 5.522678300450529e+307], [1.7976931348623157e+308, 6.0e307],
+                      [6.0e307, 1.7976931348623157e+308, -1.0e308]])
+    func rowsWithHugeGaps(logits: [Double]) throws {
+        let reference = ReferenceImplementation()
+        for function in rowFunctions {
+            let target: Target? = function.takesTarget ? .classIndex(1) : nil
+            let problem = Problem(function: function, format: .float64, logits: logits, target: target)
+            let expected = try reference.evaluate(problem).values
+            let got = try kernelAnswer(problem)
+            let hasNaN = got.contains { $0.isNaN }
+            #expect(!hasNaN, "\(function.name): \(got)")
+            let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
+            #expect(e <= bound(.float64), "\(function.name): \(e) ulp, \(got) vs \(expected)")
+        }
+    }
+}
