@@ -213,3 +213,17 @@ struct HugeGapTests {
         }
     }
 }
+
+@Suite("Accuracy where a gradient is a tiny difference")
+struct CancellingGradientTests {
+    /// The stratified classes' counterexample (seed 1): the near class's Σt − tᵢ leaves only the
+    /// tiny targets elsewhere, so rounding Σt first cost 4 ulp in binary64.
+    @Test func crossEntropyGradientNearTheTarget() throws {
+        let problem = Problem(function: .crossEntropyGrad, format: .float64, logits: [-1.0, -39.75, -40.5],
+                              target: .vector([0.09375, 1.3010426069826053e-18, 6.031499608594094e-19]))
+        let expected = try ReferenceImplementation().evaluate(problem).values
+        let got = try kernelAnswer(problem)
+        let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
+        #expect(e <= bound(.float64), "\(e) ulp: \(got) vs \(expected)")
+    }
+}
