@@ -80,9 +80,18 @@ func split(_ a: Double) -> (Double, Double) {
 
 extension DoubleDouble {
     /// a − b exactly (two Doubles); on overflow (±inf, 0).
+    ///
+    /// TwoSum's intermediate s − a can overflow although s = fl(a − b) is finite: for
+    /// a = 5.52·10³⁰⁷, b = 1.7976931348623157·10³⁰⁸, s − a rounds to −inf and the error term to
+    /// NaN. The difference is then formed from the halves, 2·((a/2) − (b/2)): the error term of
+    /// s is a multiple of ulp(s)/2 ≥ 2⁹⁷⁰, so such a and b are far above the subnormal range and
+    /// halving and doubling are exact.
     static func difference(_ a: Double, _ b: Double) -> DoubleDouble {
         let (s, e) = twoSum(a, -b)
-        return s.isFinite ? DoubleDouble(s, e) : DoubleDouble(s, 0)
+        if !s.isFinite { return DoubleDouble(s, 0) }
+        if e.isFinite { return DoubleDouble(s, e) }
+        let (h, l) = twoSum(a * 0.5, -b * 0.5)
+        return DoubleDouble(h * 2, l * 2)
     }
 
     /// a·b exactly (two Doubles), unless it underflows.

@@ -40,10 +40,13 @@ extension RowWorkspace {
     @inline(__always) private func round(_ v: W) -> T { v.rounded(to: T.self, scale: 0) }
 
     /// Σt, summed exactly (targets of both signs may cancel) and rounded once to W.
-    private func sumTargets(_ t: RowTargets<T>) -> W {
+    private func sumTargets(_ t: RowTargets<T>) -> W { exactTargetSum(t).working(W.self) }
+
+    /// Σt as an exact accumulator.
+    private func exactTargetSum(_ t: RowTargets<T>) -> ExactDotProduct {
         var total = ExactDotProduct()
         for i in 0..<classes { total.add(t.value(i)) }
-        return total.working(W.self)
+        return total
     }
 
     // MARK: LSE, softmax, log_softmax
@@ -176,7 +179,8 @@ extension RowWorkspace {
             out[y] = (-(rest / S) * factor).divided(by: temperature).rounded(to: T.self)
             return
         }
-        let total = sumTargets(t)
+        let exactTotal = exactTargetSum(t)
+        let total = exactTotal.working(W.self)
         let (near, fNear, eFar) = nearFarSums()
         for i in 0..<classes {
             let ti = t.value(i)
@@ -187,7 +191,12 @@ extension RowWorkspace {
             } else {
                 let d: W
                 if isNear(i) {
-                    d = (total - W.product(ti, near)) + (total * f[i] - fNear * ti) - eFar * ti
+                    // Σt − c·tᵢ exactly, rounded once: Σt rounded first would keep its error
+                    // (2⁻¹⁰⁶·|Σt|) in a result that may be 2⁵⁰ times smaller (a near class whose
+                    // target leaves only tiny targets elsewhere: 4 ulp in binary64).
+                    var integerPart = exactTotal
+                    integerPart.add(ti, times: -near)
+                    d = integerPart.working(W.self) + (total * f[i] - fNear * ti) - eFar * ti
                 } else {
                     d = total * e[i].plain - S * ti
                 }

@@ -191,3 +191,39 @@ struct QuotientOverflowTests {
         #expect(worst.ulps <= bound(format), "\(worst.ulps) ulp: \(describe(worst.problem!))")
     }
 }
+
+@Suite("Accuracy where the gap z − max is near Double's largest value")
+struct HugeGapTests {
+    /// Rows whose gap z − max is finite but whose TwoSum overflowed on the way (s − a rounds to
+    /// −inf, the error term is NaN): found by the stratified input classes, where logsumexp and
+    /// softmax returned NaN. Every row function against the reference, within the Double bound.
+    @Test(arguments: [[1.7976931348623157e+308, 5.522678300450529e+307], [1.7976931348623157e+308, 6.0e307],
+                      [6.0e307, 1.7976931348623157e+308, -1.0e308]])
+    func rowsWithHugeGaps(logits: [Double]) throws {
+        let reference = ReferenceImplementation()
+        for function in rowFunctions {
+            let target: Target? = function.takesTarget ? .classIndex(1) : nil
+            let problem = Problem(function: function, format: .float64, logits: logits, target: target)
+            let expected = try reference.evaluate(problem).values
+            let got = try kernelAnswer(problem)
+            let hasNaN = got.contains { $0.isNaN }
+            #expect(!hasNaN, "\(function.name): \(got)")
+            let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
+            #expect(e <= bound(.float64), "\(function.name): \(e) ulp, \(got) vs \(expected)")
+        }
+    }
+}
+
+@Suite("Accuracy where a gradient is a tiny difference")
+struct CancellingGradientTests {
+    /// The stratified classes' counterexample (seed 1): the near class's Σt − tᵢ leaves only the
+    /// tiny targets elsewhere, so rounding Σt first cost 4 ulp in binary64.
+    @Test func crossEntropyGradientNearTheTarget() throws {
+        let problem = Problem(function: .crossEntropyGrad, format: .float64, logits: [-1.0, -39.75, -40.5],
+                              target: .vector([0.09375, 1.3010426069826053e-18, 6.031499608594094e-19]))
+        let expected = try ReferenceImplementation().evaluate(problem).values
+        let got = try kernelAnswer(problem)
+        let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
+        #expect(e <= bound(.float64), "\(e) ulp: \(got) vs \(expected)")
+    }
+}
