@@ -69,7 +69,7 @@ import Testing
         // Part of it (the whole gate is what .ci/run runs): one row and one elementwise function.
         #expect(CommandSupport.exitStatus(["gate", "--baseline", committed.path, "--function", "log_softmax", "sigmoid",
                                     "--format", "float32", "--quiet"]) == 0)
-        #expect(baseline.entries.count == baseline.parameters.functions.count * baseline.parameters.formats.count * baseline.parameters.classes.count)
+        #expect(baseline.entries.count == baseline.parameters.functions.count * baseline.parameters.formatPairs.count * baseline.parameters.classes.count)
     }
 
     @Test func gateExitsThreeOnMissingOrCorruptBaselines() throws {
