@@ -141,7 +141,8 @@ class _Session:
 
 @dataclass
 class PropertyOutcome:
-    """One property of the catalog: passed, or failed with a message and the shrunk counterexample."""
+    """One property of the catalog: passed, failed with a message and the shrunk counterexample, or
+    skipped (no applicable example for the selected functions and formats: neither passed nor failed)."""
 
     name: str
     passed: bool
@@ -149,6 +150,7 @@ class PropertyOutcome:
     message: str = ""
     counterexample: Optional[str] = None  # a protocol request line: replay with `crosscheck eval --reference`
     ulp: Optional[float] = None  # the error of an accuracy failure, when the message gives it
+    skipped: bool = False
 
     @property
     def request(self):
@@ -170,7 +172,12 @@ class CheckResult:
 
     @property
     def failures(self):
-        return [p for p in self.properties if not p.passed]
+        return [p for p in self.properties if not p.passed and not p.skipped]
+
+    @property
+    def skipped(self):
+        """The properties that had no applicable example (not counted as passed)."""
+        return [p for p in self.properties if p.skipped]
 
     def report(self):
         """The failures, each with its message and counterexample request line, and how to replay."""
@@ -188,6 +195,7 @@ class CheckResult:
 
 _FAIL = re.compile(r"^FAIL ([\w-]+): ?(.*)$")
 _PASS = re.compile(r"^PASS ([\w-]+)")
+_SKIP = re.compile(r"^SKIP ([\w-]+)")
 _ULP = re.compile(r"([0-9.eE+-]+|inf) ulp > ")
 _SEED = re.compile(r"--seed (\d+)")
 
@@ -202,15 +210,19 @@ def _parse_check(stdout, stderr, returncode, arguments):
         if m:
             outcomes.append(PropertyOutcome(m.group(1), True, line))
             continue
+        m = _SKIP.match(line)
+        if m:
+            outcomes.append(PropertyOutcome(m.group(1), False, line, skipped=True))
+            continue
         m = _FAIL.match(line)
         if m:
             u = _ULP.search(m.group(2))
             outcomes.append(PropertyOutcome(m.group(1), False, line, m.group(2), ulp=float(u.group(1)) if u else None))
             continue
         stripped = line.strip()
-        if stripped.startswith("counterexample:") and outcomes and not outcomes[-1].passed:
+        if stripped.startswith("counterexample:") and outcomes and not outcomes[-1].passed and not outcomes[-1].skipped:
             outcomes[-1].counterexample = stripped[len("counterexample:"):].strip()
-        elif outcomes and not outcomes[-1].passed and outcomes[-1].counterexample is None and line.startswith(" "):
+        elif outcomes and not outcomes[-1].passed and not outcomes[-1].skipped and outcomes[-1].counterexample is None and line.startswith(" "):
             outcomes[-1].message += "\n" + stripped  # a message continued on the next line
     return CheckResult(returncode == 0, seed, outcomes, stdout, stderr, returncode, arguments)
 
