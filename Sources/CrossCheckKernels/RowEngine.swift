@@ -61,6 +61,15 @@ final class RowWorkspace<T: KernelScalar, W: WorkingArithmetic> {
     /// S = 1 + s.
     private(set) var S = W.one
     private var cachedLogSum: Scaled<W>?
+    private var scratchStorage: UnsafeMutableBufferPointer<W>?
+
+    /// A buffer of `classes` working values for a function's own use (allocated on first use).
+    var scratch: UnsafeMutableBufferPointer<W> {
+        if let scratchStorage { return scratchStorage }
+        let buffer = UnsafeMutableBufferPointer<W>.allocate(capacity: classes)
+        scratchStorage = buffer
+        return buffer
+    }
 
     init(classes: Int, temperature: Double) {
         self.classes = classes
@@ -74,6 +83,7 @@ final class RowWorkspace<T: KernelScalar, W: WorkingArithmetic> {
         x.deallocate()
         e.deallocate()
         f.deallocate()
+        scratchStorage?.deallocate()
     }
 
     /// Sorts out the limit cases of the row; for a finite row fills x, e (and f), s and S.

@@ -21,14 +21,10 @@
 //                with c = #near, F = Σ_near f, E_far = Σ_far e: the integer parts cancel exactly,
 //                so uniform targets on tied or subnormal logits give the exact small result.
 //   MSE          Σ Dᵢ²/S² with Dᵢ = eᵢ − tᵢS (same decomposition; Dᵧ = −R_y for a class)
-//   MSE gradient 2eⱼNⱼ/(S³T), Nⱼ = S²(δⱼ − Σδᵢpᵢ) = Aⱼ + S·Bⱼ with
-//                  Aⱼ = eⱼS − Σeᵢ² = fⱼS − Σeᵢfᵢ (near j),  Bⱼ = Σtᵢeᵢ − tⱼS (decomposed);
-//                for a class y: N_y = −(R_y² + Σ_{i≠y} eᵢ²) and, for j ≠ y, eⱼS + A_y (y near)
-//                or Aⱼ + S·e_y: sums of terms of one sign wherever a tie or a dominant class
-//                would make the textbook formula cancel; for a target vector and a far j,
-//                Nⱼ = c(X − 1) + (eⱼS − (Σeᵢ² − c)) + cY + VX + VY with c = #near, X = T_near − c·tⱼ,
-//                S = c + V, Bⱼ = X + Y: the integer parts meet only in c(X − 1), so a dominant
-//                class carrying the target weight (X = 1) leaves the small terms uncancelled.
+//   MSE gradient 2eⱼNⱼ/(S³T), Nⱼ = S²(δⱼ(1 − pⱼ) − Σ_{i≠j}δᵢpᵢ) = DⱼRⱼ − Σ_{i≠j}Dᵢeᵢ with the
+//                residuals D above, Rⱼ = S − eⱼ (s for j = k) and the sum over i ≠ j a prefix plus
+//                a suffix: no term is subtracted from a total it dominates, so a dominant class
+//                carrying the target weight leaves its second-order result uncancelled.
 // What remains is accidental cancellation: a result smaller than its terms by a factor c loses
 // log₂ c bits of the working precision (53 for Float16/Float in Double — where cancellation is
 // possible the double-double type is used — and ≈ 100 for double-double).
@@ -214,10 +210,37 @@ extension RowWorkspace {
 
     // MARK: MSE of softmax
 
+    /// Dᵢ = eᵢ − tᵢS = S·(pᵢ − tᵢ), with the exact integer parts apart: for a one-hot y,
+    /// D_y = −R_y (R_y = S − e_y summed directly) and Dᵢ = eᵢ; for a near class
+    /// Dᵢ = (1 − tᵢc) + (fᵢ − F·tᵢ) − E_far·tᵢ (c = #near, F = Σ_near f, E_far = Σ_far e; 1 − tᵢc
+    /// exact), so uniform targets on tied logits leave the differences of the fᵢ, not 0; for a far
+    /// class eᵢ − tᵢS. Only accidental cancellation (tᵢ within 2⁻⁴⁰ of pᵢ) remains.
+    private struct Residuals {
+        let oneHot: Int?
+        let restOfOneHot: W
+        let near: Double
+        let fNear: W
+        let eFar: W
+    }
+
+    private func residuals(_ t: RowTargets<T>) -> Residuals {
+        let oneHot = t.oneHotClass
+        let (near, fNear, eFar) = nearFarSums()
+        var rest = W.zero
+        if let y = oneHot { rest = y == k ? s.plain : sum(excluding: y) + 1 }
+        return Residuals(oneHot: oneHot, restOfOneHot: rest, near: near, fNear: fNear, eFar: eFar)
+    }
+
+    @inline(__always) private func residual(_ i: Int, _ t: RowTargets<T>, _ r: Residuals) -> W {
+        if let y = r.oneHot { return i == y ? -r.restOfOneHot : e[i].plain }
+        let ti = t.value(i)
+        if isNear(i) { return (W.one - W.product(ti, r.near)) + (f[i] - r.fNear * ti) - r.eFar * ti }
+        return e[i].plain - S * ti
+    }
+
     func mseSoftmax(_ z: UnsafeBufferPointer<T>, _ t: RowTargets<T>) -> T {
         if t.containsNaN { return .nan }
-        let oneHot = t.oneHotClass
-        switch prepare(z, needF: oneHot == nil) {
+        switch prepare(z, needF: t.oneHotClass == nil) {
         case .nan, .manyPositiveInfinities, .allNegativeInfinity: return .nan
         case .dominant(let j):
             var total = W.zero
@@ -227,26 +250,11 @@ extension RowWorkspace {
             }
             return round(total)
         case .finite:
+            let r = residuals(t)
             var total = W.zero
-            if let y = oneHot {
-                let rest = y == k ? s.plain : sum(excluding: y) + 1
-                total = rest * rest
-                for i in 0..<classes where i != y {
-                    let ei = e[i].plain
-                    total = total + ei * ei
-                }
-            } else {
-                let (near, fNear, eFar) = nearFarSums()
-                for i in 0..<classes {
-                    let ti = t.value(i)
-                    let d: W
-                    if isNear(i) {
-                        d = (W.one - W.product(ti, near)) + (f[i] - fNear * ti) - eFar * ti
-                    } else {
-                        d = e[i].plain - S * ti
-                    }
-                    total = total + d * d
-                }
+            for i in 0..<classes {
+                let d = residual(i, t, r)
+                total = total + d * d
             }
             return round(total / (S * S))
         }
@@ -261,83 +269,40 @@ extension RowWorkspace {
         return (near, fNear, eFar)
     }
 
+    /// ∂/∂zⱼ Σᵢ(pᵢ − tᵢ)² = (2/T)·pⱼ·(δⱼ − Σᵢδᵢpᵢ), δ = p − t, computed as 2eⱼNⱼ/(S³T) with
+    ///   Nⱼ = S²·(δⱼ(1 − pⱼ) − Σ_{i≠j} δᵢpᵢ) = DⱼRⱼ − Σ_{i≠j} Dᵢeᵢ,
+    /// Dᵢ = S·δᵢ the residuals above and Rⱼ = S − eⱼ (summed directly for j = k: s). The j term
+    /// is never subtracted from a total: δⱼ − δⱼpⱼ = δⱼ(1 − pⱼ) would cancel for a dominant class
+    /// (pⱼ ≈ 1 carrying the target weight leaves a result second order in the other pᵢ:
+    /// [80, −0.3] with t = [1, 5·10⁻³⁶] has N₀ = −2e₁² + t₁e₁S ≈ −3·10⁻⁷⁰ from terms ~10⁻³⁵),
+    /// and Σ_{i≠j} is a prefix plus a suffix sum, for the same reason. Every term is then of the
+    /// size of the result unless the targets lie within 2⁻⁴⁰ of the predictions (accidental
+    /// cancellation: ≈ 100 − log₂(terms/result) bits in double-double).
     func mseSoftmaxGradient(_ z: UnsafeBufferPointer<T>, _ t: RowTargets<T>, into out: UnsafeMutablePointer<T>) {
         if t.containsNaN { return fill(out, .nan) }
-        let oneHot = t.oneHotClass
         switch prepare(z, needF: true) {
         case .nan, .manyPositiveInfinities, .allNegativeInfinity:
             fill(out, .nan)
         case .dominant:
             fill(out, 0)  // p one-hot: pⱼ = 0 off the dominant class, δⱼ − Σδᵢpᵢ = 0 on it
         case .finite:
-            var q = W.zero, squares = W.zero
-            for i in 0..<classes {
-                let ei = e[i].plain
-                q = q + ei * f[i]
-                squares = squares + ei * ei
+            let r = residuals(t)
+            // suffix[j] = Σ_{i>j} Dᵢeᵢ; the forward pass carries the prefix Σ_{i<j} Dᵢeᵢ.
+            let suffix = scratch
+            var running = W.zero
+            for i in stride(from: classes - 1, through: 0, by: -1) {
+                suffix[i] = running
+                running = running + residual(i, t, r) * e[i].plain
             }
-            let sumS = S
-            func a(_ j: Int) -> W { isNear(j) ? f[j] * sumS - q : e[j].plain * sumS - squares }
             let scale = W(2) / (S * S * S)
-            func write(_ j: Int, _ n: W) {
-                out[j] = e[j].isZero ? 0 : (e[j] * (n * scale)).divided(by: temperature).rounded(to: T.self)
-            }
-            if let y = oneHot {
-                let rest = y == k ? s.plain : sum(excluding: y) + 1
-                let ey = e[y].plain
-                var others = W.zero  // Σ_{i≠y} eᵢ², summed directly (squares − e_y² would cancel)
-                for i in 0..<classes where i != y {
-                    let ei = e[i].plain
-                    others = others + ei * ei
-                }
-                let yNear = isNear(y)
-                let ay = a(y)
-                for j in 0..<classes {
-                    if j == y {
-                        write(j, -(rest * rest + others))
-                    } else {
-                        write(j, yNear ? e[j].plain * S + ay : a(j) + S * ey)
-                    }
-                }
-                return
-            }
-            var near = 0.0, fNear = W.zero, eFar = W.zero
-            var tNear = W.zero, tfNear = W.zero, teFar = W.zero
-            var fSquaresNear = W.zero, eSquaresFar = W.zero
-            for i in 0..<classes {
-                let ti = t.value(i)
-                let ei = e[i].plain
-                if isNear(i) {
-                    near += 1
-                    fNear = fNear + f[i]
-                    tNear = tNear + ti
-                    tfNear = tfNear + f[i] * ti
-                    fSquaresNear = fSquaresNear + f[i] * f[i]
-                } else {
-                    eFar = eFar + ei
-                    teFar = teFar + ei * ti
-                    eSquaresFar = eSquaresFar + ei * ei
-                }
-            }
-            // With c = #near, X = T_near − c·tⱼ (exact integer-and-target part of Bⱼ), the small
-            // parts V = F + E_far of S = c + V and Y = (Σ_near tᵢfᵢ + Σ_far tᵢeᵢ) − tⱼV of Bⱼ = X + Y.
-            let v = fNear + eFar
-            // Σeᵢ² − c = 2F + Σ_near fᵢ² + Σ_far eᵢ², small.
-            let squaresBeyondNear = fNear * 2 + fSquaresNear + eSquaresFar
+            var prefix = W.zero
             for j in 0..<classes {
-                let tj = t.value(j)
-                let x = tNear - W.product(tj, near)
-                let y = (tfNear + teFar) - v * tj
-                if isNear(j) {
-                    write(j, a(j) + S * (x + y))
-                } else {
-                    // Far j: Nⱼ = eⱼS − Σeᵢ² + S(X + Y) = c(X − 1) + (eⱼS − (Σeᵢ² − c)) + cY + VX + VY,
-                    // the integer parts gathered in c(X − 1) (0 exactly when a dominant class
-                    // carries the target weight: the rest is of the size of the far eᵢ, which
-                    // 1 + eᵢ in double-double would lose).
-                    let small = (e[j].plain * S - squaresBeyondNear) + y * near + v * x + v * y
-                    write(j, (x - 1) * near + small)
-                }
+                let dj = residual(j, t, r)
+                let ej = e[j].plain
+                let rest = j == k ? s.plain : S - ej
+                let n = dj * rest - (prefix + suffix[j])
+                out[j] = e[j].isZero ? 0 : (e[j] * (n * scale)).divided(by: temperature).rounded(to: T.self)
+                prefix = prefix + dj * ej
             }
         }
     }
