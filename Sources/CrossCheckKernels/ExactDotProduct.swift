@@ -12,15 +12,19 @@
 // Representation: a two's-complement fixed-point integer of 68 limbs (4352 bits) whose bit 0 has
 // weight 2⁻²¹⁴⁸ (the least product of two subnormals is 2⁻¹⁰⁷⁴·2⁻¹⁰⁷⁴). A finite product is below
 // 2²⁰⁴⁸, so 2²⁰⁴⁸·n for n < 2¹⁴⁰ rows' worth of terms fits with room for the sign. Each product
-// is the exact 106-bit integer product of the significands, shifted to its place.
+// is the exact 106-bit integer product of the significands, shifted to its place. The limbs are
+// stored inline (no heap allocation per accumulator or per copy: rows use it per class).
 struct ExactDotProduct {
     private static let limbs = 68
     private static let bias = 2148
-    private var words: [UInt64]
+    private var words = InlineArray<68, UInt64>(repeating: 0)
 
-    init() { words = [UInt64](repeating: 0, count: Self.limbs) }
+    init() {}
 
-    var isZero: Bool { words.allSatisfy { $0 == 0 } }
+    var isZero: Bool {
+        for i in words.indices where words[i] != 0 { return false }
+        return true
+    }
 
     /// Adds a·b exactly (a, b finite).
     mutating func add(_ a: Double, times b: Double) {
@@ -52,29 +56,27 @@ struct ExactDotProduct {
         } else {
             parts = (low << bit, (high << bit) | (low >> (64 - bit)), high >> (64 - bit))
         }
-        words.withUnsafeMutableBufferPointer { w in
-            var carry = false
-            func step(_ i: Int, _ v: UInt64) {
-                if negative {
-                    let (d1, b1) = w[i].subtractingReportingOverflow(v)
-                    let (d2, b2) = d1.subtractingReportingOverflow(carry ? 1 : 0)
-                    w[i] = d2
-                    carry = b1 || b2
-                } else {
-                    let (s1, c1) = w[i].addingReportingOverflow(v)
-                    let (s2, c2) = s1.addingReportingOverflow(carry ? 1 : 0)
-                    w[i] = s2
-                    carry = c1 || c2
-                }
+        var carry = false
+        func step(_ i: Int, _ v: UInt64) {
+            if negative {
+                let (d1, b1) = words[i].subtractingReportingOverflow(v)
+                let (d2, b2) = d1.subtractingReportingOverflow(carry ? 1 : 0)
+                words[i] = d2
+                carry = b1 || b2
+            } else {
+                let (s1, c1) = words[i].addingReportingOverflow(v)
+                let (s2, c2) = s1.addingReportingOverflow(carry ? 1 : 0)
+                words[i] = s2
+                carry = c1 || c2
             }
-            step(word, parts.0)
-            step(word + 1, parts.1)
-            step(word + 2, parts.2)
-            var i = word + 3
-            while carry && i < w.count {
-                step(i, 0)
-                i += 1
-            }
+        }
+        step(word, parts.0)
+        step(word + 1, parts.1)
+        step(word + 2, parts.2)
+        var i = word + 3
+        while carry && i < Self.limbs {
+            step(i, 0)
+            i += 1
         }
     }
 
@@ -83,7 +85,7 @@ struct ExactDotProduct {
     /// the six exact 32-bit pieces are added in double-double, ≤ 3u² each).
     var value: (DoubleDouble, Int) {
         var w = words
-        let negative = w[w.count - 1] >> 63 == 1
+        let negative = w[Self.limbs - 1] >> 63 == 1
         if negative {  // two's complement negation
             var carry = true
             for i in w.indices {
@@ -92,7 +94,9 @@ struct ExactDotProduct {
                 carry = c
             }
         }
-        guard let top = w.lastIndex(where: { $0 != 0 }) else { return (.zero, 0) }
+        var top = Self.limbs - 1
+        while top >= 0 && w[top] == 0 { top -= 1 }
+        guard top >= 0 else { return (.zero, 0) }
         var sum = DoubleDouble.zero
         for j in stride(from: top, through: max(top - 2, 0), by: -1) {
             let scale = 64 * (j - top)

@@ -35,9 +35,6 @@ extension RowWorkspace {
 
     @inline(__always) private func round(_ v: W) -> T { v.rounded(to: T.self, scale: 0) }
 
-    /// Σt, summed exactly (targets of both signs may cancel) and rounded once to W.
-    private func sumTargets(_ t: RowTargets<T>) -> W { exactTargetSum(t).working(W.self) }
-
     /// Σt as an exact accumulator.
     private func exactTargetSum(_ t: RowTargets<T>) -> ExactDotProduct {
         var total = ExactDotProduct()
@@ -134,9 +131,13 @@ extension RowWorkspace {
             return Scaled(W(.nan))
         case .dominant(let j):
             if let out {
-                let total = sumTargets(t)
+                // Σt − t_j formed in the accumulator and rounded once: Σt rounded first loses a
+                // 2⁻²⁰⁰ target beside a 1 on the dominant class.
+                var rest = exactTargetSum(t)
+                rest.add(-t.value(j))
+                let restOfDominant = rest.working(W.self)
                 for i in 0..<classes {
-                    let a = i == j ? total - t.value(i) : W(-t.value(i))
+                    let a = i == j ? restOfDominant : W(-t.value(i))
                     out[i] = round(a * g / temperature)
                 }
             }

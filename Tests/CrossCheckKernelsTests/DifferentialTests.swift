@@ -119,6 +119,9 @@ struct DifferentialTests {
         // second order in e₁ ≈ 1.4·10⁻³⁵; Nⱼ = Aⱼ + S·Bⱼ cancelled e₁ against e₁: 0 for −5.7·10⁻⁷⁰.
         #"{"function":"mse_softmax_grad","format":"float64","logits":["80.0","-0.304841361256112"],"targets":["1.0","5.3778146697273286e-36"]}"#,
         #"{"function":"mse_softmax_grad","format":"float32","logits":["30.0","-0.3","-1.5"],"targets":["1.0","5e-15","0.0"]}"#,
+        // A dominant +inf class: Σt − t_j = 2⁻²⁰⁰ was lost when Σt was rounded before subtracting.
+        #"{"function":"cross_entropy_grad","format":"float64","logits":["inf","0.0"],"targets":["1.0","6.223015277861142e-61"]}"#,
+        #"{"function":"cross_entropy_grad","format":"float32","logits":["0.0","inf"],"targets":["7.888609e-31","1.2676506e30"]}"#,
     ]
 
 
