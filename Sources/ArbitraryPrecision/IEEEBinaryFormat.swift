@@ -27,12 +27,7 @@ public struct IEEEBinaryFormat: Sendable, Hashable {
     public static let binary16 = IEEEBinaryFormat(precision: 11, emin: -23, emax: 16)
     public static let binary32 = IEEEBinaryFormat(precision: 24, emin: -148, emax: 128)
     public static let binary64 = IEEEBinaryFormat(precision: 53, emin: -1073, emax: 1024)
-    /// Google Brain's bfloat16: binary32's exponent range, 8 bits of significand.
-    public static let bfloat16 = IEEEBinaryFormat(precision: 8, emin: -132, emax: 128)
-    /// OCP 8-bit E5M2: IEEE-like (subnormals, ±inf, NaN), largest 57344, least subnormal 2⁻¹⁶.
-    public static let float8E5M2 = IEEEBinaryFormat(precision: 3, emin: -15, emax: 16)
-    /// OCP 8-bit E4M3FN: no infinities, largest 448, least subnormal 2⁻⁹; overflow gives NaN.
-    public static let float8E4M3FN = IEEEBinaryFormat(precision: 4, emin: -8, emax: 9, finiteLimit: 448)
+    // bfloat16 and the FP8 formats: `FloatFormat.ieee`, derived from the format's own table.
 
     /// `x` (a value rounded by this format's exponent range) after the finite-only rule: NaN when
     /// |x| exceeds `finiteLimit` (480 and ±inf for float8_e4m3fn), else x.

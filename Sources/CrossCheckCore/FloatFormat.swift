@@ -167,7 +167,9 @@ extension FloatFormat {
         return negative ? -magnitude : magnitude
     }
 
-    /// The encoding of `x`, a value of the format (NaN: the format's canonical quiet NaN).
+    /// The encoding of `x` rounded to the format (to nearest, ties to even, as `rounded`; NaN: the
+    /// format's canonical quiet NaN). Total, the same for every format: a value that is not of the
+    /// format is rounded, never truncated, so distances in ulps never hide an error.
     public func bitPattern(_ x: Double) -> UInt64 {
         switch self {
         case .float16: return UInt64(Float16(x).bitPattern)
@@ -175,6 +177,7 @@ extension FloatFormat {
         case .float64: return x.bitPattern
         default: break
         }
+        let x = rounded(x)
         let fractionBits = precision - 1
         let sign: UInt64 = x.sign == .minus ? 1 << UInt64(bitWidth - 1) : 0
         let allOnes = UInt64((1 << encoding.exponentBits) - 1)

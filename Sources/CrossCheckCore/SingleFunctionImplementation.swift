@@ -34,10 +34,14 @@ public struct SingleFunctionImplementation<S: FormatScalar>: SoftmaxImplementati
 
     public func evaluate(_ problem: Problem) throws -> Answer {
         try problem.validate()
-        guard problem.function == function, problem.format == S.floatFormat else {
+        guard problem.function == function, problem.format == S.floatFormat, problem.outputFormat == S.floatFormat else {
             throw ImplementationError.declined("\(name) computes \(function.name) in \(S.floatFormat.rawValue) only")
         }
         let values = try body(problem.logits.map { S($0) }, S(problem.temperature), problem.target).map { Double($0) }
-        return function.isScalar ? .scalar(values.first ?? .nan) : .vector(values)
+        if function.isScalar {
+            guard let value = values.first else { throw ImplementationError.failed("\(name) returned no value") }
+            return .scalar(value)
+        }
+        return .vector(values)
     }
 }

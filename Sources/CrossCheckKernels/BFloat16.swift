@@ -65,7 +65,8 @@ extension BFloat16: Hashable {
 
 extension BFloat16: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
     @inlinable public init(floatLiteral value: Double) { self.init(value) }
-    @inlinable public init(integerLiteral value: Int64) { self.init(Double(value)) }
+    /// Rounded once, as every integer (`init<Source: BinaryInteger>`).
+    public init(integerLiteral value: Int64) { self.init(value) }
 }
 
 extension BFloat16: BinaryFloatingPoint {
@@ -100,8 +101,6 @@ extension BFloat16: BinaryFloatingPoint {
     public init(sign: FloatingPointSign, exponent: Int, significand: BFloat16) {
         self.init(Float(sign: sign, exponent: exponent, significand: significand.float))
     }
-
-    public init(_ value: Int) { self.init(Double(value)) }
 
     /// Integers beyond 2⁵³ are rounded to odd in Double first (53 ≥ 8 + 2), then once to bfloat16.
     public init<Source: BinaryInteger>(_ value: Source) {

@@ -52,6 +52,13 @@ struct BFloat16Tests {
         #expect(failures.isEmpty, "\(failures.count) wrong: \(failures.prefix(5))")
         #expect(BFloat16(Double.nan).isNaN && BFloat16(-Float.infinity) == -.infinity)
         #expect(BFloat16(-0.0).sign == .minus)
+        // Integers round once: 2⁶⁰ + 2⁵² + 1 lies above the midpoint 2⁶⁰ + 2⁵² (Double(·) would
+        // round it onto the midpoint, and ties to even would then give 2⁶⁰).
+        let integer = (1 << 60) + (1 << 52) + 1
+        #expect(BFloat16(integer).kernelDouble == 0x1p60 + 0x1p53)
+        #expect(BFloat16(Int64(integer)).kernelDouble == 0x1p60 + 0x1p53)
+        let literal: BFloat16 = 1_157_425_104_234_217_473
+        #expect(literal.kernelDouble == 0x1p60 + 0x1p53)
     }
 
     @Test("arithmetic is correctly rounded; the type behaves as a BinaryFloatingPoint")
