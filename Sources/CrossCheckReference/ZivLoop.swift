@@ -137,11 +137,12 @@ func zivRound<F: Finisher, Formula: EnclosureFormula>(
     var exponents: [MPRational]? = nil
     while !pending.isEmpty {
         if precision > cap && !limitMode {
-            pending = exactDecisions(formula, finisher, initialPrecision: initialPrecision, cap: cap, pending: pending, results: &results)
+            let all = formula.exponents  // built once: n rationals
+            pending = exactDecisions(formula, all, finisher, initialPrecision: initialPrecision, cap: cap, pending: pending, results: &results)
             if pending.isEmpty { break }
             limitMode = true
             precision = initialPrecision
-            exponents = formula.exponents
+            exponents = all
         }
         guard precision <= (limitMode ? limitCap : cap) else {
             throw ReferenceError(message: "could not round output \(pending[0]) correctly within \(cap) bits, nor in limit mode within \(limitCap) (an undetected exact result, or a limit on a rounding boundary whose perturbation is decided neither at first nor at second order)")
@@ -191,10 +192,10 @@ private func plainLevel<F: Finisher, Formula: EnclosureFormula>(
 /// from `initialPrecision` to `cap`. Returns the rest (formulas with logarithms, rows beyond the
 /// arithmetic's limits, signs not proven below the cap).
 private func exactDecisions<F: Finisher, Formula: EnclosureFormula>(
-    _ formula: Formula, _ finisher: F, initialPrecision: Int, cap: Int, pending: [Int], results: inout [F.Value?]
+    _ formula: Formula, _ exponents: [MPRational], _ finisher: F, initialPrecision: Int, cap: Int, pending: [Int], results: inout [F.Value?]
 ) -> [Int] {
-    guard let arithmetic = ExactExponentialArithmetic(exponents: formula.exponents),
-          formula.exponents.count <= ExactExponentialArithmetic.classLimit,
+    guard exponents.count <= ExactExponentialArithmetic.classLimit,
+          let arithmetic = ExactExponentialArithmetic(exponents: exponents),
           let fractions = try? formula.enclose(arithmetic, pending)
     else { return pending }
     var stillPending: [Int] = []
