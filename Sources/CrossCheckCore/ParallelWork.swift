@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The one way work is split over threads in CrossCheck, shared inside the package.
 ///
@@ -81,17 +82,13 @@ package enum ParallelWork {
         let run: (Range<Int>) -> Void
     }
 
-    /// The next item number, shared by the threads.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var next = 0
+    /// The next item number, shared by the threads (one atomic increment per item).
+    final class Counter: Sendable {
+        private let next = Atomic<Int>(0)
 
         func take(below limit: Int) -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard next < limit else { return nil }
-            next += 1
-            return next - 1
+            let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            return item < limit ? item : nil
         }
     }
 
