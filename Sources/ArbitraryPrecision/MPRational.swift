@@ -96,9 +96,14 @@ public struct MPRational {
     }
 }
 
-extension MPRational: Equatable {
+extension MPRational: Comparable {
     public static func == (a: MPRational, b: MPRational) -> Bool {
         a.withUnsafePointer { pa in b.withUnsafePointer { pb in __gmpq_equal(pa, pb) != 0 } }
+    }
+
+    /// Compared in place (`mpq_cmp`), without forming the difference.
+    public static func < (a: MPRational, b: MPRational) -> Bool {
+        a.withUnsafePointer { pa in b.withUnsafePointer { pb in __gmpq_cmp(pa, pb) < 0 } }
     }
 }
 

@@ -105,9 +105,9 @@ struct VanishingTerms {
         var distinct: [MPRational] = []
         var largest: MPRational? = nil
         var tooMany = false
-        for q in exponents where (q - threshold).signum < 0 {
+        for q in exponents where q < threshold {
             if let l = largest {
-                if (q - l).signum > 0 { largest = q }
+                if q > l { largest = q }
             } else {
                 largest = q
             }
@@ -119,12 +119,12 @@ struct VanishingTerms {
         guard let largest else { return nil }
         self.threshold = threshold
         self.largest = largest
-        groups = tooMany ? nil : distinct.sorted { ($0 - $1).signum > 0 }
+        groups = tooMany ? nil : distinct.sorted(by: >)
         bound = IntervalArithmetic(precision: precision).interval(IntervalArithmetic(precision: precision).exponential(largest)).hi
     }
 
     /// True when e^q is one of the vanishing terms.
-    func contains(_ q: MPRational) -> Bool { (q - threshold).signum < 0 }
+    func contains(_ q: MPRational) -> Bool { q < threshold }
 
     /// σ ∈ [0, bound].
     var range: Enclosure { .interval(lo: MPFloat(0.0), hi: bound) }

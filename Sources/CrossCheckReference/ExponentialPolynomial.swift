@@ -92,7 +92,7 @@ struct ExponentialPolynomial: Equatable {
         var list = terms.map { (m, c) in
             (exponent: m.reduce(MPRational()) { $0 + δ[Int($1)] }, coefficient: c)
         }
-        list.sort { ($0.exponent - $1.exponent).signum > 0 }
+        list.sort { $0.exponent > $1.exponent }
         var merged: [(exponent: MPRational, coefficient: MPRational)] = []
         for term in list {
             if let last = merged.last, last.exponent == term.exponent {

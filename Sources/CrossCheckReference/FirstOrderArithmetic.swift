@@ -64,7 +64,7 @@ struct FirstOrderArithmetic: EnclosureArithmetic {
 
     func exponential(_ q: MPRational) -> FirstOrder {
         guard vanishing.contains(q) else { return FirstOrder(value: base.exponential(q), derivative: .zero) }
-        precondition((q - vanishing.largest).signum <= 0, "d_G is not the largest vanishing exponent")
+        precondition(q <= vanishing.largest, "d_G is not the largest vanishing exponent")
         return FirstOrder(value: atZero ? .zero : vanishing.range, derivative: base.exponential(q - vanishing.largest))
     }
 

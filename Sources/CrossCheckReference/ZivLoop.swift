@@ -242,7 +242,7 @@ private func limitLevel<F: Finisher, Formula: EnclosureFormula>(
             for (j, k) in unknown.enumerated() { signs[k] = second[j] }
         }
     }
-    let belowMPFRRange = (vanishing.largest - IntervalArithmetic.mpfrRangeThreshold).signum < 0
+    let belowMPFRRange = vanishing.largest < IntervalArithmetic.mpfrRangeThreshold
     var stillPending: [Int] = []
     for (k, index) in pending.enumerated() {
         if let rounded = ExponentRange.widest({ finisher.decideLimit(limits[k], perturbed: perturbed[k], sign: signs[k], belowMPFRRange: belowMPFRRange) }) {
