@@ -92,25 +92,32 @@ extension Catalog {
 
     /// Central differences of the reference loss, each evaluated to 200 bits: with h = 2⁻²⁰·T the
     /// truncation error is about h²/6·|∂³CE| ≤ 2⁻⁴⁰/T, far below one ulp of the gradient.
+    /// z ± h need not be Doubles (0.9999999999999999 − 2⁻³¹ crosses into a coarser binade): the
+    /// quotient divides by the steps actually taken, z⁺ − z⁻, exactly, and the asymmetry of the
+    /// steps adds a first-order error |h⁺ − h⁻|/2·|∂²CE| ≤ |h⁺ − h⁻|·Σ|t|/(8T²) — small when
+    /// |z| < 2³⁷h (|h⁺ − h⁻| ≤ 2ulp(z) ≤ 2⁻¹⁴h).
     static func matchesReferenceDerivative(_ p: Problem, _ grad: [Double], _ c: PropertyContext) throws {
         let f = p.format, m = c.maxULP(.crossEntropyGrad, f)
         let T = p.temperature
         let h = Double(sign: .plus, exponent: T.exponent - 20, significand: 1)
         // z ± h must stay finite (beyond the range the loss is a limit, not a slope).
-        guard p.logits.allSatisfy({ $0.isFinite && abs($0) < 0x1p50 * h && ($0 + h).isFinite && ($0 - h).isFinite }),
+        guard p.logits.allSatisfy({ $0.isFinite && abs($0) < 0x1p37 * h && ($0 + h).isFinite && ($0 - h).isFinite }),
               p.logits.count <= 64 else { return }
         // The loss and its slope scale with Σ|tᵢ| (targets far from normalized): so does the truncation error.
         let weight = max(1, p.targetVector!.reduce(0) { $0 + abs($1) })
         var base = Problem(function: .crossEntropy, format: .float64, logits: p.logits, temperature: T, target: p.target)
         for i in grad.indices where grad[i].isFinite {
-            base.logits[i] = p.logits[i] + h
+            let (above, below) = (p.logits[i] + h, p.logits[i] - h)
+            base.logits[i] = above
             guard let up = try? Catalog.highPrecision.highPrecisionValues(base)[0] else { base.logits[i] = p.logits[i]; continue }
-            base.logits[i] = p.logits[i] - h
+            base.logits[i] = below
             guard let down = try? Catalog.highPrecision.highPrecisionValues(base)[0] else { base.logits[i] = p.logits[i]; continue }
             base.logits[i] = p.logits[i]
-            let slope = MPFloat.quotient(MPFloat.difference(up, down, precision: 200), MPFloat(2 * h), precision: 200).double()
+            let step = MPFloat.difference(MPFloat(above), MPFloat(below), precision: 200)  // exact
+            let slope = MPFloat.quotient(MPFloat.difference(up, down, precision: 200), step, precision: 200).double()
             guard slope.isFinite else { continue }
-            let tolerance = slack(grad[i], f, m) + abs(slope) * 0x1p-30 + 0x1p-30 * weight / T
+            let asymmetry = abs((above - p.logits[i]) - (p.logits[i] - below)) * weight / (8 * T * T)
+            let tolerance = slack(grad[i], f, m) + abs(slope) * 0x1p-30 + 0x1p-30 * weight / T + asymmetry
             try require(abs(grad[i] - slope) <= tolerance,
                         "∂CE/∂z[\(i)] = \(show(grad[i], f)) but the reference loss's slope is \(slope)")
         }
