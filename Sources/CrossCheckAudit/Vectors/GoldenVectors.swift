@@ -59,8 +59,8 @@ public enum GoldenVectors {
         } catch {
             throw AuditError(.badInput, "cannot create \(directory.path): \(error.localizedDescription)")
         }
-        try AtomicFile.write(([headerLine] + lines).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("vectors.jsonl"))
-        try AtomicFile.write(kept.map(\.request).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("requests.jsonl"))
+        try AtomicFile.writeAuditFile(([headerLine] + lines).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("vectors.jsonl"))
+        try AtomicFile.writeAuditFile(kept.map(\.request).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("requests.jsonl"))
         return (lines.count, plan.workItemCount - lines.count)
     }
 
