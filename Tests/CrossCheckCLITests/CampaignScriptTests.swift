@@ -1,3 +1,4 @@
+import CrossCheckTestProcesses
 import CrossCheckTestSupport
 import Foundation
 import Testing
@@ -5,23 +6,9 @@ import Testing
 /// CI/exhaustive-campaign.sh: shards spread with xargs -P, merged with `crosscheck merge`, resumed
 /// without redoing finished shards.
 @Suite struct CampaignScriptTests {
-    static let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("crosscheck").path
-
-    func campaign(_ arguments: [String], dir: URL) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [Support.root.appendingPathComponent("CI/exhaustive-campaign.sh").path] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["CROSSCHECK": Self.binary, "DIR": dir.path, "JOBS": "2"]) { $1 }
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    func campaign(_ arguments: [String], dir: URL, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try TestProcess.run("/bin/sh", [Support.root.appendingPathComponent("CI/exhaustive-campaign.sh").path] + arguments,
+                            environment: ["CROSSCHECK": TestProcess.crosscheck, "DIR": dir.path, "JOBS": "2"].merging(environment) { $1 })
     }
 
     @Test func aStoppedCampaignResumesWithoutRedoingFinishedShards() throws {
