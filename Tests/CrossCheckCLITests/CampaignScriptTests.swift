@@ -39,4 +39,14 @@ import Testing
         #expect(r.status == 2 && r.stderr.contains("FIRST ≤ LAST < COUNT"))
         #expect(try campaign(["sigmoid", "float16", "x8"], dir: dir).status == 2)
     }
+
+    @Test func aShardThatErrorsEndsTheCampaignWithStatusTwoAndNoMerge() throws {
+        // An implementation crosscheck does not know: every shard's audit is a usage error (64).
+        let dir = Support.scratch()
+        let r = try campaign(["sigmoid", "float16", "4"], dir: dir, environment: ["IMPLEMENTATION": "no-such-implementation"])
+        #expect(r.status == 2, "the documented status for an error of the run, not xargs' 123: \(r.status) \(r.stderr)")
+        #expect(r.stderr.contains("error: a shard failed"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("merged.json").path), "nothing merged")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("shard-0.json").path))
+    }
 }
