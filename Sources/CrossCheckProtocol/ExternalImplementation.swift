@@ -16,10 +16,11 @@ import Darwin
 ///   after the answer line, or bytes waiting unasked when the next request is due) is an
 ///   `ImplementationError.failed` for that request; the command is ended and the next request
 ///   starts it afresh. So no line is ever left over to be taken as the answer to a later request:
-///   a "loading…" line, a blank line or a warning on stdout costs one failed request, never a
-///   shift of every later answer. (The protocol has no request ids: a stray line that the command
-///   writes only after the next request was sent cannot be told from its answer; it is caught as
-///   soon as the real answer follows it.)
+///   a "loading…" line, a blank line or a warning on stdout fails the request it is read for (a
+///   banner printed at every start fails every request, quoting it: stdout is for answers only),
+///   never shifts later answers onto the wrong requests. (The protocol has no request ids: a stray
+///   line that the command writes only after the next request was sent cannot be told from its
+///   answer; it is caught as soon as the real answer follows it.)
 /// - an error answer is `ImplementationError.declined`;
 /// - a hang (no answer within `timeout`, or a request it does not read) ends the whole process
 ///   group (SIGTERM, a short grace, SIGKILL) and retires the implementation: it is known to hang,

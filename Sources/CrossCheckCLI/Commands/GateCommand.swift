@@ -11,9 +11,9 @@ public struct GateCommand: ParsableCommand {
         Runs the audit with the baseline's parameters and implementation (options given here take \
         precedence; an audit that selects fewer cells than the baseline — --function, --format, \
         --output-format, --class, --exhaustive — compares only the cells it selects), or reads a \
-        finished audit with --report (its parameters decide the same way). A cell regresses when its largest error exceeds the baseline's \
-        by more than --tolerance ulps, when it has more wrong NaN/inf results or unanswered problems, \
-        or when it disappears. Each regression is printed with the input that shows it.
+        finished audit with --report (its parameters decide the same way). A cell regresses when its \
+        largest error exceeds the baseline's by more than --tolerance ulps, when it has more wrong \
+        NaN/inf results or unanswered problems, or when it disappears. Each regression is printed with the input that shows it.
 
         --junit writes the gate's verdict (a failing test case per regressed cell, with the input \
         that shows it); --json and --html the audit's reports.
@@ -42,9 +42,12 @@ public struct GateCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        if updateBaseline, let shard = selection.shard {
-            throw ValidationError("--update-baseline needs the whole audit, not shard \(shard) (merge the shards, then gate --report the merged report)")
-        }
+        if updateBaseline, let shard = selection.shard { throw ValidationError(Self.shardUpdate(shard)) }
+    }
+
+    /// Why --update-baseline refuses one shard.
+    static func shardUpdate(_ shard: some CustomStringConvertible) -> String {
+        "--update-baseline needs the whole audit, not shard \(shard) (merge the shards, then gate --report the merged report)"
     }
 
     public func run() throws {
@@ -54,7 +57,7 @@ public struct GateCommand: ParsableCommand {
             let existing: Baseline? = updateBaseline && !FileManager.default.fileExists(atPath: url.path) ? nil : try Baseline.read(url)
             let audit = try produceReport(existing)
             if updateBaseline, let shard = audit.parameters.shard {  // a --report of one shard: before anything is written
-                throw AuditError(.usage, "--update-baseline needs the whole audit, not shard \(shard) (merge the shards, then gate --report the merged report)")
+                throw AuditError(.usage, Self.shardUpdate(shard))
             }
             let scope = existing.flatMap { GateResult.scope(baseline: $0, report: audit) }
             let result = existing.map { GateResult.compare(baseline: $0, report: audit, tolerance: tolerance, scope: scope) }
