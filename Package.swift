@@ -84,7 +84,10 @@ let package = Package(
 
         .testTarget(name: "CrossCheckCoreTests", dependencies: ["CrossCheckCore"]),
         .testTarget(name: "ArbitraryPrecisionTests", dependencies: ["ArbitraryPrecision", "CrossCheckCore", "CMPFR"]),
-        .testTarget(name: "CrossCheckProtocolTests", dependencies: ["CrossCheckProtocol", "CrossCheckCore"]),
+        // Subprocesses for tests (the built crosscheck, a pipe-safe runner): no dependency, so a
+        // test target at any level may use it.
+        .target(name: "CrossCheckTestProcesses", path: "Tests/Processes"),
+        .testTarget(name: "CrossCheckProtocolTests", dependencies: ["CrossCheckProtocol", "CrossCheckCore", "CrossCheckTestProcesses"]),
         .testTarget(
             name: "CrossCheckReferenceTests",
             dependencies: ["CrossCheckReference", "CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore", "ArbitraryPrecision"]
@@ -96,7 +99,8 @@ let package = Package(
         .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore"]),
         .testTarget(
             name: "CrossCheckCatalogTests",
-            dependencies: ["CrossCheckCatalog", "CrossCheckProperties", "CrossCheckKernels", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
+            dependencies: ["CrossCheckCatalog", "CrossCheckProperties", "CrossCheckKernels", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore",
+                           "CrossCheckTestProcesses"]
         ),
         .target(
             name: "CrossCheckTestSupport",
@@ -107,6 +111,6 @@ let package = Package(
             name: "CrossCheckAuditTests",
             dependencies: ["CrossCheckAudit", "CrossCheckTestSupport", "CrossCheckCatalog", "CrossCheckProperties", "CrossCheckReference", "CrossCheckProtocol", "CrossCheckCore"]
         ),
-        .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "CrossCheckTestSupport", "crosscheck"]),
+        .testTarget(name: "CrossCheckCLITests", dependencies: ["CrossCheckCLI", "CrossCheckTestSupport", "CrossCheckTestProcesses", "crosscheck"]),
     ]
 )

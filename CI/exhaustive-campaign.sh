@@ -38,7 +38,8 @@ fi
 mkdir -p "$dir"
 
 # One shard per xargs job. audit exits 1 when the implementation fails the audit (its report is
-# still written); only a status above 1 is an error of the run.
+# still written); only a status above 1 is an error of the run: the job then exits 1, xargs 123
+# (or 124/125), and the campaign stops with its own status 2 before merging.
 export crosscheck implementation function format count dir
 
 todo=$(k=$first; while [ "$k" -le "$last" ]; do [ -f "$dir/shard-$k.json" ] || echo "$k"; k=$((k + 1)); done)
@@ -46,9 +47,13 @@ skipped=$((last - first + 1 - $(printf '%s' "$todo" | grep -c . || true)))
 echo "$function $format: shards $first…$last of $count, $skipped already done, $jobs jobs" >&2
 start=$(date +%s)
 if [ -n "$todo" ]; then
-    printf '%s\n' "$todo" | xargs -P "$jobs" -I{} sh -c '
+    if ! printf '%s\n' "$todo" | xargs -P "$jobs" -I{} sh -c '
         "$crosscheck" audit --exhaustive --implementation "$implementation" --function "$function" --format "$format" \
             --shard "{}/$count" --threads 1 --summary-only --quiet --json "$dir/shard-{}.json" > "$dir/shard-{}.md" || [ $? -eq 1 ]'
+    then
+        echo "error: a shard failed (its error is above); the shards that finished are kept, run the campaign again to resume" >&2
+        exit 2
+    fi
 fi
 echo "$function $format: ran $(printf '%s' "$todo" | grep -c . || true) shards in $(($(date +%s) - start)) s" >&2
 

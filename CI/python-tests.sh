@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Python package's tests, as CI runs them: a fresh venv with ./adapters/python, pytest, NumPy and ml_dtypes
 # (no JAX, no PyTorch: their tests are skipped), CROSSCHECK_BIN pointing at the release build (built
-# here when absent), then pytest. Exits with pytest's status; its summary line is the last line.
+# here when absent; a CROSSCHECK_BIN already set, e.g. a debug build, is used as it is), then pytest.
+# Exits with pytest's status; its summary line is the last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-bin="$root/.build/release/crosscheck"
+bin="${CROSSCHECK_BIN:-$root/.build/release/crosscheck}"
 if [ ! -x "$bin" ]; then
+  [ -z "${CROSSCHECK_BIN:-}" ] || { echo "error: CROSSCHECK_BIN=$bin is not an executable" >&2; exit 2; }
   swift build -c release --product crosscheck
 fi
 venv="$(mktemp -d "${TMPDIR:-/tmp}/crosscheck-python-tests.XXXXXX")"

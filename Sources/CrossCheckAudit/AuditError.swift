@@ -1,3 +1,6 @@
+import CrossCheckProtocol
+import Foundation
+
 /// An error that ends an audit, a gate, a merge, a score or a vectors run, with what kind of thing
 /// went wrong. (The CLI maps each kind to its one exit status.)
 public struct AuditError: Error, Sendable, CustomStringConvertible {
@@ -21,4 +24,19 @@ public struct AuditError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension AuditError {
+    /// A report, baseline or vectors file that could not be written is bad input (exit status 4),
+    /// with the path and the system's reason.
+    public init(_ error: AtomicFileError) {
+        self.init(.badInput, error.description)
+    }
+}
+
+extension AtomicFile {
+    /// `write(_:to:)` for the audit's files: a failure is an `AuditError` of kind `badInput`.
+    public static func writeAuditFile(_ text: String, to url: URL) throws(AuditError) {
+        do { try write(text, to: url) } catch { throw AuditError(error) }
+    }
 }

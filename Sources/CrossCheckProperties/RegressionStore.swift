@@ -5,8 +5,9 @@ import Foundation
 /// Counterexamples kept as protocol request lines, one file per property
 /// (`<directory>/<property>.jsonl`), replayed first on every later run.
 ///
-/// Writes are atomic (a whole new file, then a rename), so a crash never leaves a torn file;
-/// lines already present are not duplicated.
+/// Writes go through `AtomicFile` (a whole new file, then a rename), so a crash never leaves a torn
+/// file; lines already present are not duplicated, and a file that exists but cannot be read is
+/// never rewritten (its counterexamples would be lost).
 public struct RegressionStore: Sendable {
     public let directory: URL
 
@@ -20,11 +21,7 @@ public struct RegressionStore: Sendable {
     /// skipped would let a fixed bug come back unnoticed.
     public func problems(for property: String) throws(RegressionStoreError) -> [Problem] {
         let url = file(property)
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw RegressionStoreError(path: url.path, reason: "cannot be read: \(error.localizedDescription)")
-        }
+        guard let text = try contents(of: url) else { return [] }
         var problems: [Problem] = []
         for (n, line) in JSONLines.split(text).enumerated() where !line.allSatisfy(\.isWhitespace) {
             do { problems.append(try ProtocolCodec.decodeRequest(String(line))) } catch {
@@ -48,18 +45,34 @@ public struct RegressionStore: Sendable {
     public func path(for property: String) -> String { file(property).path }
 
     /// Adds `problem` to the property's file unless it is there already; true when it was added.
+    /// A file that exists but cannot be read is an error, and is left as it is.
     @discardableResult
-    public func save(_ problem: Problem, for property: String) throws -> Bool {
+    public func save(_ problem: Problem, for property: String) throws(RegressionStoreError) -> Bool {
         let line = ProtocolCodec.encodeRequest(problem)
         let url = file(property)
-        let existing = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        let existing = try contents(of: url) ?? ""
         if JSONLines.split(existing).contains(where: { $0 == line }) { return false }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RegressionStoreError(path: directory.path, reason: "cannot be created: \(error.localizedDescription)")
+        }
         var text = existing
         if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         text += line + "\n"
-        try Data(text.utf8).write(to: url, options: .atomic)
+        do throws(AtomicFileError) { try AtomicFile.write(text, to: url) } catch {
+            throw RegressionStoreError(path: url.path, reason: "cannot be written: \(error)")
+        }
         return true
+    }
+
+    /// The text of `url`; nil when there is no such file. A file that exists but cannot be read
+    /// (not UTF-8, no permission, a directory) is an error.
+    private func contents(of url: URL) throws(RegressionStoreError) -> String? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
+            throw RegressionStoreError(path: url.path, reason: "cannot be read: \(error.localizedDescription)")
+        }
     }
 }
 

@@ -18,6 +18,9 @@ import Darwin
 ///   `standardErrorLimit` bytes in memory: nothing on disk, bounded, and the child never blocks
 ///   on a full stderr socket while it is being waited for. (Between requests nobody reads: a child
 ///   that writes more than the socket buffer, ~200 KiB, while idle waits for the next request.)
+/// - stdout is read into one buffer allocated with the child (`readOutput`, also used for stderr)
+///   and collected until a line is complete (`takeLine`); the search for the newline resumes where
+///   the last one stopped, so an answer of n bytes costs O(n) however many reads it takes.
 ///
 /// `terminate` ends the whole group (SIGTERM, a short grace, SIGKILL) and reaps the shell, so
 /// that a command that ignores end of input or SIGTERM leaves neither an orphan nor a zombie.
@@ -39,6 +42,12 @@ final class ChildProcess {
     /// The wait status once the shell has been reaped.
     private(set) var waitStatus: Int32?
     private var terminated = false
+    /// The one buffer every read of stdout and stderr goes through (allocated once, not zeroed).
+    private let chunk: UnsafeMutableRawBufferPointer
+    /// What stdout has given that no `takeLine` has taken yet.
+    private var pending: [UInt8] = []
+    /// `pending[..<scanned]` holds no newline: where the next search for one starts.
+    private var scanned = 0
 
     /// Starts `command`; throws a message when it cannot be started.
     init(command: String) throws(ImplementationError) {
@@ -99,19 +108,75 @@ final class ChildProcess {
         input = stdinEnds[0]
         output = stdoutEnds[0]
         standardError = stderrEnds[0]
+        chunk = .allocate(byteCount: 64 * 1024, alignment: 1)  // last: a start that fails leaks nothing
     }
 
-    deinit { terminate() }
+    deinit {
+        terminate()
+        chunk.deallocate()
+    }
+
+    /// What one read of stdout gave.
+    enum OutputRead {
+        /// Bytes, now pending.
+        case data
+        /// Nothing to read now.
+        case wouldBlock
+        /// End of file, or an error that ends the stream.
+        case closed
+    }
+
+    /// Reads what stdout holds now (one read, without blocking) onto the pending bytes.
+    func readOutput() -> OutputRead {
+        while true {
+            let n = read(output, chunk.baseAddress, chunk.count)
+            if n > 0 {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<n]))
+                return .data
+            }
+            if n < 0 && errno == EINTR { continue }
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? .wouldBlock : .closed
+        }
+    }
+
+    /// Reads stdout until nothing more is there now (or it is closed).
+    func readAvailableOutput() {
+        while readOutput() == .data {}
+    }
+
+    /// The first complete line of stdout not yet taken, without its newline; nil while none is
+    /// complete. What follows it stays pending (`hasPendingOutput`).
+    func takeLine() -> String? {
+        guard let newline = pending[scanned...].firstIndex(of: UInt8(ascii: "\n")) else {
+            scanned = pending.count
+            return nil
+        }
+        let line = String(decoding: pending[..<newline], as: UTF8.self)
+        if newline + 1 == pending.count {
+            pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)  // a huge answer's memory is not kept
+        } else {
+            pending.removeSubrange(...newline)
+        }
+        scanned = 0
+        return line
+    }
+
+    /// True when stdout gave bytes that no line has taken.
+    var hasPendingOutput: Bool { !pending.isEmpty }
+
+    /// The first `limit` bytes pending on stdout, as text (for messages).
+    func pendingOutputText(limit: Int = 200) -> String {
+        String(decoding: pending.prefix(limit), as: UTF8.self)
+    }
 
     /// Reads what stderr holds now, without blocking, keeping the tail. Returns false at end of file.
     @discardableResult
     func drainStandardError() -> Bool {
         guard standardError >= 0 else { return false }
-        var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(standardError, $0.baseAddress, $0.count) }
+            let n = read(standardError, chunk.baseAddress, chunk.count)
             if n > 0 {
-                standardErrorTail.append(contentsOf: chunk[..<n])
+                standardErrorTail.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<n]))
                 if standardErrorTail.count > Self.standardErrorLimit {
                     standardErrorTail.removeFirst(standardErrorTail.count - Self.standardErrorLimit)
                 }

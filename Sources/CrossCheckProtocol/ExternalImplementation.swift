@@ -12,8 +12,15 @@ import Darwin
 /// The command runs under `/bin/sh -c`, in a process group of its own (`ChildProcess`). Each
 /// `evaluate` writes one request line and waits for one answer line, at most `timeout` seconds
 /// for both. Then:
-/// - a crash, a closed output or a malformed answer is an `ImplementationError.failed` for that
-///   request, and the next request starts the command afresh;
+/// - a crash, a closed output, a malformed answer, or more than one line for one request (bytes
+///   after the answer line, or bytes waiting unasked when the next request is due) is an
+///   `ImplementationError.failed` for that request; the command is ended and the next request
+///   starts it afresh. So no line is ever left over to be taken as the answer to a later request:
+///   a "loading…" line, a blank line or a warning on stdout fails the request it is read for (a
+///   banner printed at every start fails every request, quoting it: stdout is for answers only),
+///   never shifts later answers onto the wrong requests. (The protocol has no request ids: a stray
+///   line that the command writes only after the next request was sent cannot be told from its
+///   answer; it is caught as soon as the real answer follows it.)
 /// - an error answer is `ImplementationError.declined`;
 /// - a hang (no answer within `timeout`, or a request it does not read) ends the whole process
 ///   group (SIGTERM, a short grace, SIGKILL) and retires the implementation: it is known to hang,
@@ -31,7 +38,9 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
     private let ulpBound: Double
     private let lock = NSLock()
     private var child: ChildProcess?
-    private var buffer: [UInt8] = []
+    /// True once the live child has answered a request (what it writes before that is read as
+    /// the answer to its first request).
+    private var answered = false
     private var retired: ImplementationError?
 
     /// - Parameters:
@@ -60,8 +69,10 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
         do {
             return try ProtocolCodec.decodeAnswer(line, for: problem)
         } catch {
-            guard case .failed(let why) = error else { throw error }
-            throw ImplementationError.failed("malformed answer from `\(command)`: \(why) in \(jsonQuoted(String(line.prefix(200))))")
+            guard case .failed(let why) = error else { throw error }  // an error answer: declined
+            end()
+            throw ImplementationError.failed(
+                "malformed answer from `\(command)`: \(why) in \(jsonQuoted(String(line.prefix(200)))) (the command was ended; the next request starts it afresh)")
         }
     }
 
@@ -70,7 +81,7 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
         lock.withLock { end() }
     }
 
-    /// Sends one line and returns the answer line.
+    /// Sends one line and returns the answer line: the one line the command writes for it.
     private func exchange(_ request: String) throws(ImplementationError) -> String {
         if let retired { throw retired }
         if child == nil || child?.waitStatus != nil || child?.reap(within: 0) != nil {
@@ -78,13 +89,19 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
             child = try ChildProcess(command: command)
         }
         let child = child!
+        if answered {
+            // Whatever is there now was written after the last answer, for no request.
+            child.readAvailableOutput()
+            if child.hasPendingOutput { throw strayOutput("after its answer to the previous request:") }
+        }
         let deadline = Date().addingTimeInterval(timeout)
         let bytes = Array((request + "\n").utf8)
         var written = 0
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
+            // An answer counts once the whole request is sent (a line before that was not for it).
+            if written == bytes.count, let line = child.takeLine() {
+                if child.hasPendingOutput { throw strayOutput("\(jsonQuoted(String(line.prefix(200)))), then") }
+                answered = true
                 return line
             }
             let remaining = deadline.timeIntervalSinceNow
@@ -112,16 +129,19 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
                     throw failure("stopped reading its input")
                 }
             }
-            if fds[0].revents != 0 {
-                var chunk = [UInt8](repeating: 0, count: 65536)
-                let n = chunk.withUnsafeMutableBytes { read(child.output, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    buffer.append(contentsOf: chunk[..<n])
-                } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                    throw failure("closed its output before answering")
-                }
+            if fds[0].revents != 0 && child.readOutput() == .closed {
+                throw failure("closed its output before answering")
             }
         }
+    }
+
+    /// The error for a command that wrote more than one line for one request, quoting `before`
+    /// and then the bytes pending; ends it.
+    private func strayOutput(_ before: String) -> ImplementationError {
+        let extra = child?.pendingOutputText() ?? ""
+        end()
+        return .failed("`\(command)` wrote more than one line for one request (\(before) \(jsonQuoted(extra))); "
+                       + "the command was ended, the next request starts it afresh")
     }
 
     /// `send` flags: no SIGPIPE when the child is gone (Linux; Darwin sets SO_NOSIGPIPE instead).
@@ -149,6 +169,6 @@ public final class ExternalImplementation: SoftmaxImplementation, @unchecked Sen
     private func end() {
         child?.terminate()
         child = nil
-        buffer = []
+        answered = false
     }
 }

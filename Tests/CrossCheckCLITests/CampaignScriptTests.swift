@@ -1,3 +1,4 @@
+import CrossCheckTestProcesses
 import CrossCheckTestSupport
 import Foundation
 import Testing
@@ -5,23 +6,9 @@ import Testing
 /// CI/exhaustive-campaign.sh: shards spread with xargs -P, merged with `crosscheck merge`, resumed
 /// without redoing finished shards.
 @Suite struct CampaignScriptTests {
-    static let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("crosscheck").path
-
-    func campaign(_ arguments: [String], dir: URL) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [Support.root.appendingPathComponent("CI/exhaustive-campaign.sh").path] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["CROSSCHECK": Self.binary, "DIR": dir.path, "JOBS": "2"]) { $1 }
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    func campaign(_ arguments: [String], dir: URL, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try TestProcess.run("/bin/sh", [Support.root.appendingPathComponent("CI/exhaustive-campaign.sh").path] + arguments,
+                            environment: ["CROSSCHECK": TestProcess.crosscheck, "DIR": dir.path, "JOBS": "2"].merging(environment) { $1 })
     }
 
     @Test func aStoppedCampaignResumesWithoutRedoingFinishedShards() throws {
@@ -51,5 +38,15 @@ import Testing
         let r = try campaign(["sigmoid", "float16", "8", "5", "9"], dir: dir)
         #expect(r.status == 2 && r.stderr.contains("FIRST ≤ LAST < COUNT"))
         #expect(try campaign(["sigmoid", "float16", "x8"], dir: dir).status == 2)
+    }
+
+    @Test func aShardThatErrorsEndsTheCampaignWithStatusTwoAndNoMerge() throws {
+        // An implementation crosscheck does not know: every shard's audit is a usage error (64).
+        let dir = Support.scratch()
+        let r = try campaign(["sigmoid", "float16", "4"], dir: dir, environment: ["IMPLEMENTATION": "no-such-implementation"])
+        #expect(r.status == 2, "the documented status for an error of the run, not xargs' 123: \(r.status) \(r.stderr)")
+        #expect(r.stderr.contains("error: a shard failed"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("merged.json").path), "nothing merged")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("shard-0.json").path))
     }
 }

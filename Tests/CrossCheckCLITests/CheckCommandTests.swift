@@ -1,4 +1,5 @@
 import CrossCheckTestSupport
+import CrossCheckTestProcesses
 import Foundation
 import Testing
 
@@ -69,18 +70,8 @@ import Testing
 @Suite struct CheckOutcomeLineTests {
     /// Runs a command line in /bin/sh with the built `crosscheck` first on PATH, in `directory`.
     static func shell(_ line: String, in directory: URL) throws -> (status: Int32, stdout: String) {
-        let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "PATH='\(binaries)':\"$PATH\"; export PATH; " + line]
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self))
+        let r = try TestProcess.run("/bin/sh", ["-c", "PATH='\(TestProcess.products.path)':\"$PATH\"; export PATH; " + line], in: directory)
+        return (r.status, r.stdout)
     }
 
     @Test func theReplayLineRunsAsPastedAndFailsTheSameWay() throws {

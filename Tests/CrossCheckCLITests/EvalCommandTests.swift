@@ -1,25 +1,10 @@
+import CrossCheckTestProcesses
 import Foundation
 import Testing
 
 /// Runs the real `crosscheck` binary (built beside the test bundle) as a subprocess.
 func runCrossCheck(_ arguments: [String], input: String, in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("crosscheck")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    try TestProcess.crosscheck(arguments, input: input, in: directory)
 }
 
 @Suite struct EvalCommandTests {

@@ -1,3 +1,4 @@
+import CrossCheckTestProcesses
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -7,28 +8,13 @@ import Glibc
 /// `check` and `audit` against an external command that hangs, and interrupted: one time-out,
 /// then a clear failure; no process of the external outlives crosscheck.
 @Suite struct ExternalHangTests {
-    static var crosscheck: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("crosscheck").path
-    }
-
-    /// Processes whose command line contains `marker`.
-    static func processes(containing marker: String) -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-            let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            return line.contains(marker) && !line.contains("crosscheck") ? "\(pid): \(line)" : nil
-        }
-    }
-
     /// Starts `crosscheck ARGS…` with its output in a file.
     static func start(_ arguments: [String]) throws -> (Process, URL) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-hang-test-\(UUID().uuidString).txt")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         let handle = try FileHandle(forWritingTo: out)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: crosscheck)
+        p.executableURL = URL(fileURLWithPath: TestProcess.crosscheck)
         p.arguments = arguments
         p.standardOutput = handle
         p.standardError = handle
@@ -54,7 +40,7 @@ import Glibc
         #expect(elapsed < 30, "one time-out, not one per property (\(elapsed) s)")
         #expect(text.contains("gave no answer within 1.0 s"), "\(text)")
         #expect(text.contains("not run"), "\(text)")
-        #expect(Self.processes(containing: marker).isEmpty)
+        #expect(TestProcess.processes(containing: marker, excluding: "crosscheck").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: regressions.path), "no counterexample stored for a hang")
         let temporary = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
         #expect(!temporary.contains { $0.hasPrefix("crosscheck-external-\(p.processIdentifier)-") }, "stderr is not kept in files")
@@ -66,16 +52,16 @@ import Glibc
             let (p, out) = try Self.start(["audit", "--external", marker, "--timeout", "600", "--quiet"])
             defer { try? FileManager.default.removeItem(at: out) }
             var deadline = Date().addingTimeInterval(20)
-            while Self.processes(containing: marker).isEmpty && Date() < deadline { usleep(20_000) }
-            #expect(!Self.processes(containing: marker).isEmpty, "the external started")
+            while TestProcess.processes(containing: marker, excluding: "crosscheck").isEmpty && Date() < deadline { usleep(20_000) }
+            #expect(!TestProcess.processes(containing: marker, excluding: "crosscheck").isEmpty, "the external started")
             let sent = Date()
             kill(p.processIdentifier, signo)
             p.waitUntilExit()
             #expect(Date().timeIntervalSince(sent) < 10)
             #expect(p.terminationStatus == 128 + signo)
             deadline = Date().addingTimeInterval(5)
-            while !Self.processes(containing: marker).isEmpty && Date() < deadline { usleep(20_000) }
-            #expect(Self.processes(containing: marker).isEmpty)
+            while !TestProcess.processes(containing: marker, excluding: "crosscheck").isEmpty && Date() < deadline { usleep(20_000) }
+            #expect(TestProcess.processes(containing: marker, excluding: "crosscheck").isEmpty)
         }
     }
 }

@@ -1,5 +1,6 @@
 import CrossCheckTestSupport
 import CrossCheckAudit
+import CrossCheckCLI
 import CrossCheckCore
 import Foundation
 #if canImport(FoundationXML)
@@ -93,6 +94,59 @@ import Testing
         #expect(try Baseline.read(file) == first)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "baseline.json" }
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
+    /// `--output-format F` selects F and the pairs X→F: only those cells are compared, the others
+    /// are skipped, not "missing"; a regression in a selected cell still fails.
+    @Test func anOutputFormatComparesOnlyTheCellsItSelects() throws {
+        let dir = Support.scratch()
+        let parameters = AuditParameters(seed: 3, samples: 2, maxClasses: 1100, functions: [.softmax], formats: [.float16, .float32],
+                                         classes: ["long"], mixedPrecisionPairs: [FormatPair(.float16, .float32)])
+        let report = try Support.audit(Self.flawed, parameters)
+        #expect(report.cells.count == 3)
+        let good = dir.appendingPathComponent("good.json")
+        try Baseline(report).write(to: good)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", good.path, "--output-format", "float32", "--quiet"]) == 0)
+        // The float16 cell is outside the selection: doctoring it changes nothing.
+        let float16 = try #require(report.cells.firstIndex { $0.cell.formatPair == FormatPair(.float16, .float16) })
+        #expect(report.cells[float16].maxULP > 0)
+        var outside = Baseline(report)
+        let entry = try #require(outside.entries.firstIndex { $0.cell == report.cells[float16].cell })
+        outside.entries[entry].maxULP = 0
+        let outsideFile = dir.appendingPathComponent("outside.json")
+        try outside.write(to: outsideFile)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", outsideFile.path, "--output-format", "float32", "--quiet"]) == 0)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", outsideFile.path, "--quiet"]) == 2)
+        // Doctoring a selected cell fails the narrowed gate.
+        var inside = Baseline(report)
+        for i in inside.entries.indices where inside.entries[i].cell.outputFormat == .float32 { inside.entries[i].maxULP = 0 }
+        #expect(report.cells.contains { $0.cell.outputFormat == .float32 && $0.maxULP > 0 })
+        let insideFile = dir.appendingPathComponent("inside.json")
+        try inside.write(to: insideFile)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", insideFile.path, "--output-format", "float32", "--quiet"]) == 2)
+    }
+
+    /// --update-baseline of one shard is refused before any work: no audit, no file written.
+    @Test func updateBaselineOfAShardIsRefusedBeforeAnyWork() throws {
+        let dir = Support.scratch()
+        let file = dir.appendingPathComponent("baseline.json"), json = dir.appendingPathComponent("out.json")
+        let started = Date()
+        let arguments = ["--baseline", file.path, "--implementation", "reference", "--shard", "0/2", "--update-baseline", "--json", json.path, "--quiet"]
+        #expect(CommandSupport.exitStatus(["gate"] + arguments) == 64)
+        #expect { _ = try GateCommand.parse(arguments) } throws: { error in
+            GateCommand.message(for: error).contains("--update-baseline needs the whole audit, not shard 0/2")
+        }
+        #expect(Date().timeIntervalSince(started) < 5, "refused before the audit")
+        // A shard's report: refused right after it is read, before the reports are written.
+        var parameters = Self.parameters
+        parameters.shard = try Shard(index: 1, count: 2)
+        let shardReport = dir.appendingPathComponent("shard.json")
+        try Support.audit(Self.flawed, parameters).json().write(to: shardReport, atomically: true, encoding: .utf8)
+        try Baseline(try Support.audit(Self.flawed, Self.parameters)).write(to: file)
+        let before = try Data(contentsOf: file)
+        #expect(CommandSupport.exitStatus(["gate", "--baseline", file.path, "--report", shardReport.path, "--update-baseline", "--json", json.path]) == 64)
+        #expect(!FileManager.default.fileExists(atPath: json.path), "no report written")
+        #expect(try Data(contentsOf: file) == before, "the baseline is untouched")
     }
 
     @Test func shardOutOfRangeIsAUsageError() {

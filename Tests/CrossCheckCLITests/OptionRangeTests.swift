@@ -1,5 +1,6 @@
 import CrossCheckAudit
 import CrossCheckTestSupport
+import CrossCheckTestProcesses
 import Foundation
 import Testing
 
@@ -19,16 +20,7 @@ import Testing
     }
 
     @Test func aBogusKernelISAIsWarnedAbout() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ExternalHangTests.crosscheck)
-        p.arguments = ["eval", "--help"]
-        p.environment = ProcessInfo.processInfo.environment.merging(["CROSSCHECK_KERNELS_ISA": "avx9000"]) { $1 }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try TestProcess.crosscheck(["eval", "--help"], environment: ["CROSSCHECK_KERNELS_ISA": "avx9000"]).stderr
         #expect(text.contains("warning: CROSSCHECK_KERNELS_ISA=avx9000 is not one of avx512, avx2, portable"), "\(text)")
     }
 

@@ -60,6 +60,34 @@ import Testing
         #expect(report.cells.allSatisfy { $0.errors == $0.samples } && !report.passed)
     }
 
+    @Test func vectorsBesideTheRequestsOfAnotherRunAreAClearError() throws {
+        // Two runs with the same count but other seeds: other problems, line for line.
+        let (mine, other) = (Support.scratch(), Support.scratch())
+        try GoldenVectors.write(try AuditPlan(Support.smallParameters(samples: 1)), to: mine, threads: 1)
+        var parameters = Support.smallParameters(samples: 1)
+        parameters.seed += 1
+        try GoldenVectors.write(try AuditPlan(parameters), to: other, threads: 1)
+        let requests = GoldenVectors.requestsFile(beside: mine.appendingPathComponent("vectors.jsonl"))
+        let session = ProtocolSession(implementation: Implementations.named("reference")!)
+        let answers = mine.appendingPathComponent("answers.jsonl")
+        func answer(_ requestsFile: URL) throws {
+            let lines = try String(contentsOf: requestsFile, encoding: .utf8).split(separator: "\n")
+            try (lines.map { session.answer(String($0)).line }.joined(separator: "\n") + "\n").write(to: answers, atomically: true, encoding: .utf8)
+        }
+        // The pair as written scores.
+        try answer(requests)
+        #expect(CommandSupport.exitStatus(["score", "--vectors", mine.path, "--answers", answers.path]) == 0)
+        // The other run's requests beside these vectors (as a run whose vectors could not be
+        // written leaves them), answered: refused, although the line counts agree.
+        try FileManager.default.removeItem(at: requests)
+        try FileManager.default.copyItem(at: other.appendingPathComponent("requests.jsonl"), to: requests)
+        try answer(requests)
+        let e = auditError { try GoldenVectors.score(vectors: mine.appendingPathComponent("vectors.jsonl"), answers: answers, name: "x", bound: 1) }
+        #expect(e?.kind == .badInput)
+        #expect(e?.message.contains("is not the file written with vectors") == true, "\(String(describing: e))")
+        #expect(CommandSupport.exitStatus(["score", "--vectors", mine.path, "--answers", answers.path]) == 4)
+    }
+
     @Test func badCommandLinesGiveUsageErrors() {
         #expect(CommandSupport.exitStatus(["audit", "--implementation", "no-such-thing", "--quiet"]) == 64)
         #expect(CommandSupport.exitStatus(["audit", "--implementation", "reference", "--external", "cat", "--quiet"]) == 64)

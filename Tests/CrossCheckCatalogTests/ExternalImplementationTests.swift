@@ -3,20 +3,16 @@ import CrossCheckCore
 import CrossCheckProperties
 import CrossCheckProtocol
 import CrossCheckReference
+import CrossCheckTestProcesses
 import Foundation
 import Testing
 
 /// An implementation in another process: its crash, hang or garbage is a reported failure.
 @Suite struct ExternalImplementationTests {
-    static var crosscheck: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("crosscheck").path
-    }
-
     let problem = Problem(function: .softmax, format: .float32, logits: [1, 2])
 
     @Test func theReferenceThroughTheProtocolPassesTheCatalog() {
-        let external = ExternalImplementation(command: "'\(Self.crosscheck)' eval --reference", timeout: 30, maximumULPError: 0)
+        let external = ExternalImplementation(command: "'\(TestProcess.crosscheck)' eval --reference", timeout: 30, maximumULPError: 0)
         for seed in [UInt64(101), 102] {
             let runner = CheckRunner(reference: ReferenceImplementation(), seed: seed, examples: 25, generator: ProblemGenerator(maxClasses: 600))
             for outcome in runner.run(Catalog.all, on: external) {

@@ -90,5 +90,8 @@ import Testing
         let declined = ImplementationError.declined("no float16")
         #expect(declined.description == "implementation error: no float16")
         #expect(ImplementationError.failed("crashed").description == "crashed")
+        // The same message in another case is another error: told apart by case, not by text.
+        #expect(ImplementationError.undecided("cap") != .declined("cap"))
+        #expect(ImplementationError.failed("cap") != .declined("cap"))
     }
 }

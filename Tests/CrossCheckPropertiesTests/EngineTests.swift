@@ -100,6 +100,33 @@ import Testing
         #expect(throws: RegressionStoreError.self) { try RegressionStore(directory: file).validate() }
     }
 
+    @Test func aStoreThatExistsButCannotBeReadIsNeverOverwritten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = RegressionStore(directory: dir)
+        let p = Problem(function: .softmax, format: .float32, logits: [1, 2])
+        // Not UTF-8: stored lines that cannot be read, which a rewrite would lose.
+        let garbled = Data([0x7b, 0xff, 0xfe, 0x7d, 0x0a])
+        let file = dir.appendingPathComponent("limits.jsonl")
+        try garbled.write(to: file)
+        #expect { try store.save(p, for: "limits") } throws: { error in
+            let e = error as? RegressionStoreError
+            return e?.path == file.path && e?.reason.hasPrefix("cannot be read") == true
+        }
+        #expect(try Data(contentsOf: file) == garbled, "the unreadable store was rewritten")
+        // A directory where the file should be: an error, and still a directory.
+        let directoryInTheWay = dir.appendingPathComponent("accuracy.jsonl")
+        try FileManager.default.createDirectory(at: directoryInTheWay, withIntermediateDirectories: true)
+        #expect(throws: RegressionStoreError.self) { try store.save(p, for: "accuracy") }
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: directoryInTheWay.path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        // A save next to them works, and leaves no temporary file behind.
+        #expect(try store.save(p, for: "distribution"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names == ["accuracy.jsonl", "distribution.jsonl", "limits.jsonl"], "\(names)")
+    }
+
     @Test func crlfFilesReplayAndBrokenLinesAndFailedSavesAreReported() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-regressions-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,5 +1,6 @@
 import CrossCheckCore
 @testable import CrossCheckProtocol
+import CrossCheckTestProcesses
 import Foundation
 import Testing
 
@@ -8,24 +9,14 @@ import Testing
 @Suite struct ExternalProcessTests {
     let problem = Problem(function: .softmax, format: .float32, logits: [1, 2])
 
-    /// Processes whose command line contains `marker` (a unique number in a `sleep` command).
-    static func processes(containing marker: String) -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-            let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            return line.contains(marker) ? "\(pid): \(line)" : nil
-        }
-    }
-
     /// Waits up to 5 s for every process with `marker` to be gone; returns those left.
     static func survivors(_ marker: String) -> [String] {
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
-            if processes(containing: marker).isEmpty { return [] }
+            if TestProcess.processes(containing: marker).isEmpty { return [] }
             usleep(50_000)
         }
-        return processes(containing: marker)
+        return TestProcess.processes(containing: marker)
     }
 
     static var openDescriptors: Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 0 }
@@ -56,7 +47,7 @@ import Testing
         let marker = "sleep 987654"
         let external = ExternalImplementation(command: "(sleep 987654 &); while read l; do echo '{\"result\":[\"0.25\",\"0.75\"]}'; done", timeout: 5)
         #expect(try external.evaluate(problem) == .vector([0.25, 0.75]))
-        #expect(!Self.processes(containing: marker).isEmpty)
+        #expect(!TestProcess.processes(containing: marker).isEmpty)
         external.stop()
         #expect(Self.survivors(marker).isEmpty)
     }

@@ -1,4 +1,5 @@
 import CrossCheckCore
+import CrossCheckProtocol
 import Foundation
 
 /// The accepted accuracy of an implementation: per cell, the largest error and the counts of
@@ -94,7 +95,7 @@ public struct Baseline: Sendable, Equatable {
     /// whole, keeping its mode, so a crash leaves the old file or the new one, never a torn one.
     public func write(to url: URL) throws(AuditError) {
         let text = try! JSONText.render(self)
-        try AtomicFile.write(text, to: url)
+        try AtomicFile.writeAuditFile(text, to: url)
     }
 }
 

@@ -27,6 +27,18 @@ public struct GateResult: Sendable {
 
     public var passed: Bool { regressions.isEmpty }
 
+    /// The cells a gate of `report` against `baseline` covers, derived from the report's
+    /// parameters: nil (every baseline cell must be in the report) when they select every cell of
+    /// the baseline; otherwise the report's cells and the baseline cells they select. So an audit
+    /// narrowed in any way — functions, formats, `--output-format`, classes, exhaustive against a
+    /// sampled baseline — compares only what it selects, and a cell it selects but lacks is still
+    /// missing.
+    public static func scope(baseline: Baseline, report: AuditReport) -> Set<AuditCell>? {
+        let selected = baseline.entries.map(\.cell).filter(report.parameters.selects)
+        if selected.count == baseline.entries.count { return nil }
+        return Set(report.cells.map(\.cell)).union(selected)
+    }
+
     /// Compares `report` with `baseline`.
     /// - Parameters:
     ///   - tolerance: ulps by which a largest error may exceed the baseline's.

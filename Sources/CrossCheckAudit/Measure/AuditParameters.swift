@@ -122,6 +122,16 @@ public struct AuditParameters: Codable, Hashable, Sendable {
         (mode, seed, samples, maxClasses) == (other.mode, other.seed, other.samples, other.maxClasses)
     }
 
+    /// True when these parameters' audit has `cell`: its function, its (input, output) format pair
+    /// and its class (a `RowKind` name when sampled, an exhaustive class when exhaustive).
+    public func selects(_ cell: AuditCell) -> Bool {
+        guard functions.contains(cell.function), formatPairs.contains(cell.formatPair) else { return false }
+        switch mode {
+        case .sampled: return classes.contains(cell.inputClass)
+        case .exhaustive: return ExhaustiveSweep.classes(cell.function).contains(cell.inputClass)
+        }
+    }
+
     /// `validate()` for parameters read from a file: the error is of `kind`, prefixed with `what`
     /// (the options' names in its message are the file's `parameters` fields).
     public func validate(in what: String, kind: AuditError.Kind) throws(AuditError) {

@@ -9,11 +9,18 @@ import Foundation
 ///
 /// `write` makes two files in a directory:
 /// - `requests.jsonl`: one protocol request line per problem — the implementation's input;
-/// - `vectors.jsonl`: a header line `{"count":N,"kind":"crosscheck-vectors","parameters":{…},"schema_version":1}`,
+/// - `vectors.jsonl`: a header line `{"count":N,"kind":"crosscheck-vectors","parameters":{…},"requests_sha256":"…","schema_version":1}`,
 ///   then per problem, in the same order, `{"class":…,"sample":…,"request":{…},"expected":{"result":…}}`.
 ///
 /// The implementation answers `requests.jsonl` line by line (`{"result":…}` or `{"error":…}`), and
 /// `score` audits those answers exactly as `audit` would have.
+///
+/// The two files are one pair. `requests.jsonl` is written first and `vectors.jsonl` last (each
+/// atomically), and the vectors' header holds the SHA-256 of the requests file (what `sha256sum`
+/// prints). So a run that fails half-way leaves new requests beside old vectors, never the
+/// reverse unnoticed: `score` refuses vectors whose `requests.jsonl` beside them has another
+/// digest — answers to other requests would otherwise be scored, line by line, against these
+/// problems. (Vectors written before the digest existed have none, and are not checked.)
 public enum GoldenVectors {
     public static let kind = "crosscheck-vectors"
     public static let schemaVersion = 1
@@ -23,10 +30,17 @@ public enum GoldenVectors {
         var schemaVersion: Int
         var parameters: AuditParameters
         var count: Int
+        /// SHA-256 of `requests.jsonl` as written with these vectors (hexadecimal).
+        var requestsSHA256: String?
 
         enum CodingKeys: String, CodingKey {
-            case kind, schemaVersion = "schema_version", parameters, count
+            case kind, schemaVersion = "schema_version", parameters, count, requestsSHA256 = "requests_sha256"
         }
+    }
+
+    /// The requests file that belongs with `vectors` (beside it).
+    public static func requestsFile(beside vectors: URL) -> URL {
+        vectors.deletingLastPathComponent().appendingPathComponent("requests.jsonl")
     }
 
     /// Computes the vectors of `plan` with the reference (in parallel) and writes them to
@@ -50,7 +64,9 @@ public enum GoldenVectors {
         let values = slots.values
         let kept = ordered.compactMap { values[$0.1] }
         let lines = kept.map(\.vector)
-        let header = Header(kind: kind, schemaVersion: schemaVersion, parameters: plan.parameters, count: lines.count)
+        let requestsText = kept.map(\.request).joined(separator: "\n") + "\n"
+        let header = Header(kind: kind, schemaVersion: schemaVersion, parameters: plan.parameters, count: lines.count,
+                            requestsSHA256: SHA256.hex(requestsText.utf8))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let headerLine = String(decoding: try! encoder.encode(header), as: UTF8.self)
@@ -59,8 +75,10 @@ public enum GoldenVectors {
         } catch {
             throw AuditError(.badInput, "cannot create \(directory.path): \(error.localizedDescription)")
         }
-        try AtomicFile.write(([headerLine] + lines).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("vectors.jsonl"))
-        try AtomicFile.write(kept.map(\.request).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("requests.jsonl"))
+        // The requests first, the vectors (whose header names the requests' digest) last.
+        let vectors = directory.appendingPathComponent("vectors.jsonl")
+        try AtomicFile.writeAuditFile(requestsText, to: requestsFile(beside: vectors))
+        try AtomicFile.writeAuditFile(([headerLine] + lines).joined(separator: "\n") + "\n", to: vectors)
         return (lines.count, plan.workItemCount - lines.count)
     }
 
@@ -74,7 +92,9 @@ public enum GoldenVectors {
         guard let headerLine = vectorLines.first else { throw AuditError(.badInput, "vectors \(vectors.path): empty file") }
         let header = try JSONText.decode(SchemaHeader.self, from: Data(headerLine.utf8), what: "vectors \(vectors.path) (first line)", kind: .badInput)
         try header.require(kind: kind, version: schemaVersion, what: "vectors \(vectors.path)", errorKind: .badInput)
-        let parameters = try JSONText.decode(Header.self, from: Data(headerLine.utf8), what: "vectors \(vectors.path) (first line)", kind: .badInput).parameters
+        let fullHeader = try JSONText.decode(Header.self, from: Data(headerLine.utf8), what: "vectors \(vectors.path) (first line)", kind: .badInput)
+        let parameters = fullHeader.parameters
+        if let digest = fullHeader.requestsSHA256 { try checkRequests(beside: vectors, digest: digest) }
         let body = vectorLines.dropFirst()
         guard answerLines.count == body.count else {
             throw AuditError(.badInput, "answers \(answers.path) has \(answerLines.count) lines but vectors \(vectors.path) has \(body.count) vectors (one answer per line of requests.jsonl, in order)")
@@ -99,6 +119,23 @@ public enum GoldenVectors {
         }
         for i in cells.indices { cells[i].normalize() }
         return AuditReport(implementation: name, parameters: parameters, cells: cells)
+    }
+
+    /// Throws when the `requests.jsonl` beside `vectors` is not the one written with them (when
+    /// there is none, the answers' pairing cannot be checked, only their count).
+    static func checkRequests(beside vectors: URL, digest: String) throws(AuditError) {
+        let requests = requestsFile(beside: vectors)
+        guard FileManager.default.fileExists(atPath: requests.path) else { return }
+        let data: Data
+        do { data = try Data(contentsOf: requests) } catch {
+            throw AuditError(.badInput, "cannot read requests \(requests.path): \(error.localizedDescription)")
+        }
+        let actual = SHA256.hex(data)
+        guard actual == digest else {
+            throw AuditError(.badInput, "requests \(requests.path) is not the file written with vectors \(vectors.path) "
+                + "(its SHA-256 is \(actual), the vectors' header names \(digest)): answers to it would be scored against "
+                + "other problems; write both again with `crosscheck vectors`")
+        }
     }
 
     struct Vector {

@@ -9,10 +9,11 @@ public struct GateCommand: ParsableCommand {
         abstract: "Fail when an audit does worse than a committed baseline; --update-baseline accepts it.",
         discussion: """
         Runs the audit with the baseline's parameters and implementation (options given here take \
-        precedence; narrowing --function/--format/--class compares only those cells), or reads a \
-        finished audit with --report. A cell regresses when its largest error exceeds the baseline's \
-        by more than --tolerance ulps, when it has more wrong NaN/inf results or unanswered problems, \
-        or when it disappears. Each regression is printed with the input that shows it.
+        precedence; an audit that selects fewer cells than the baseline — --function, --format, \
+        --output-format, --class, --exhaustive — compares only the cells it selects), or reads a \
+        finished audit with --report (its parameters decide the same way). A cell regresses when its \
+        largest error exceeds the baseline's by more than --tolerance ulps, when it has more wrong \
+        NaN/inf results or unanswered problems, or when it disappears. Each regression is printed with the input that shows it.
 
         --junit writes the gate's verdict (a failing test case per regressed cell, with the input \
         that shows it); --json and --html the audit's reports.
@@ -40,12 +41,25 @@ public struct GateCommand: ParsableCommand {
 
     public init() {}
 
+    public mutating func validate() throws {
+        if updateBaseline, let shard = selection.shard { throw ValidationError(Self.shardUpdate(shard)) }
+    }
+
+    /// Why --update-baseline refuses one shard.
+    static func shardUpdate(_ shard: some CustomStringConvertible) -> String {
+        "--update-baseline needs the whole audit, not shard \(shard) (merge the shards, then gate --report the merged report)"
+    }
+
     public func run() throws {
         try runCommand { () throws(AuditError) -> ExitStatus in
             guard tolerance >= 0 else { throw AuditError(.usage, "--tolerance must be ≥ 0") }
             let url = URL(fileURLWithPath: baseline)
             let existing: Baseline? = updateBaseline && !FileManager.default.fileExists(atPath: url.path) ? nil : try Baseline.read(url)
-            let (audit, scope) = try produceReport(existing)
+            let audit = try produceReport(existing)
+            if updateBaseline, let shard = audit.parameters.shard {  // a --report of one shard: before anything is written
+                throw AuditError(.usage, Self.shardUpdate(shard))
+            }
+            let scope = existing.flatMap { GateResult.scope(baseline: $0, report: audit) }
             let result = existing.map { GateResult.compare(baseline: $0, report: audit, tolerance: tolerance, scope: scope) }
             // The JUnit file says what the exit status says: a failing case per regressed cell.
             let junit: String? = if let result, let existing {
@@ -59,9 +73,6 @@ public struct GateCommand: ParsableCommand {
                 status = result.passed ? .passed : .regression
             }
             if updateBaseline {
-                if let shard = audit.parameters.shard {
-                    throw AuditError(.usage, "--update-baseline needs the whole audit, not shard \(shard) (merge the shards, then gate --report the merged report)")
-                }
                 let fresh = try existing?.updated(with: audit, scope: scope) ?? Baseline(audit)
                 try fresh.write(to: url)
                 emit("gate: baseline \(baseline) \(existing == nil ? "created" : "updated") (\(fresh.entries.count) cells)")
@@ -71,13 +82,13 @@ public struct GateCommand: ParsableCommand {
         }
     }
 
-    /// The report to gate and, when the audit was narrowed on purpose, the cells it covers.
-    func produceReport(_ existing: Baseline?) throws(AuditError) -> (AuditReport, Set<AuditCell>?) {
+    /// The report to gate: read with --report, or audited now.
+    func produceReport(_ existing: Baseline?) throws(AuditError) -> AuditReport {
         if let report {
             if selection.isGiven || implementation.isGiven {
                 throw AuditError(.usage, "--report gates a finished audit; audit options (--implementation, --samples, …) do not apply")
             }
-            return (try AuditReport.read(URL(fileURLWithPath: report)), nil)
+            return try AuditReport.read(URL(fileURLWithPath: report))
         }
         var defaults: (AuditParameters, String)? = nil
         if let existing {
@@ -86,8 +97,6 @@ public struct GateCommand: ParsableCommand {
             }
             defaults = (existing.parameters, existing.implementation)
         }
-        let audit = try AuditCommand.audit(implementation, selection, defaults: defaults)
-        let narrowed = !selection.function.isEmpty || !selection.format.isEmpty || !selection.inputClass.isEmpty
-        return (audit, narrowed ? Set(audit.cells.map(\.cell)) : nil)
+        return try AuditCommand.audit(implementation, selection, defaults: defaults)
     }
 }

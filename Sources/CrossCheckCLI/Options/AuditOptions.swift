@@ -3,6 +3,7 @@ import CrossCheckAudit
 import CrossCheckCatalog
 import CrossCheckCore
 import CrossCheckProperties
+import CrossCheckProtocol
 import Foundation
 
 /// Which problems an audit evaluates (shared by `audit`, `gate` and `vectors`). Every option is
@@ -117,9 +118,9 @@ struct ReportOutputs: ParsableArguments {
     /// the audit's (the gate writes its own verdict there).
     func write(_ report: AuditReport, junitText: String? = nil) throws(AuditError) {
         let timing = !noTiming
-        if let json { try AtomicFile.write(report.json(timing: timing), to: URL(fileURLWithPath: json)) }
-        if let junit { try AtomicFile.write(junitText ?? JUnitReport.render(report, timing: timing), to: URL(fileURLWithPath: junit)) }
-        if let html { try AtomicFile.write(HTMLReport.render(report, timing: timing), to: URL(fileURLWithPath: html)) }
+        if let json { try AtomicFile.writeAuditFile(report.json(timing: timing), to: URL(fileURLWithPath: json)) }
+        if let junit { try AtomicFile.writeAuditFile(junitText ?? JUnitReport.render(report, timing: timing), to: URL(fileURLWithPath: junit)) }
+        if let html { try AtomicFile.writeAuditFile(HTMLReport.render(report, timing: timing), to: URL(fileURLWithPath: html)) }
     }
 
     /// The Markdown for stdout.

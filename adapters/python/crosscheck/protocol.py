@@ -12,7 +12,7 @@ a sequence of numbers; anything it raises becomes this request's `{"error": ...}
 """
 import json
 import math
-from fractions import Fraction
+from decimal import Decimal
 
 FORMATS = ("float16", "float32", "float64", "bfloat16", "float8_e4m3fn", "float8_e5m2")
 #: The formats NumPy knows only through the ml_dtypes package (what JAX's bfloat16 is, too).
@@ -76,101 +76,71 @@ def compute_format(fmt, output_format):
 
 
 def round_to_format(q, fmt):
-    """The exact rational (or float) q rounded to `fmt`: to nearest, ties to even, gradual
-    underflow, overflow to ±inf — or NaN in float8_e4m3fn, which has none (as ml_dtypes casts)."""
+    """The exact number q (a float, int, Fraction or Decimal) rounded to `fmt`: to nearest, ties to
+    even, gradual underflow, overflow to ±inf — or NaN in float8_e4m3fn, which has none (as ml_dtypes casts).
+
+    The one rounding every format below float64 goes through: reading protocol numbers
+    (`parse_numbers`) and rounding results to an output format. A float ±0.0 keeps its sign (an
+    exact 0 of another type gives +0.0); a nonzero q that underflows gives the zero of its sign.
+    """
     exponent_bits, p, has_inf = FORMAT_TABLE[fmt]
-    if isinstance(q, float) and not math.isfinite(q):
-        return q if has_inf or math.isnan(q) else math.nan
-    q = Fraction(q)
-    if q == 0:
-        return math.copysign(0.0, float(q)) if isinstance(q, float) else 0.0
+    if isinstance(q, float):
+        if not math.isfinite(q):
+            return q if has_inf or math.isnan(q) else math.nan
+        if q == 0:
+            return q  # ±0.0, its sign kept (tested before the conversion, which would lose it)
+    num, den = q.as_integer_ratio()  # exact, for each of those types
+    if num == 0:
+        return 0.0
+    sign = -1.0 if num < 0 else 1.0
+    a, b = abs(num), den
     bias = (1 << (exponent_bits - 1)) - 1
     emax = bias if has_inf else bias + 1
-    greatest = (2 - Fraction(2) ** ((1 if has_inf else 2) - p)) * Fraction(2) ** emax
-    a = abs(q)
-    e = a.numerator.bit_length() - a.denominator.bit_length()
-    if Fraction(2) ** e > a:
+    # e = floor(log2(a/b)): a/b lies in [2^e, 2^(e+1)).
+    e = a.bit_length() - b.bit_length()
+    if (a << max(0, -e)) < (b << max(0, e)):
         e -= 1
-    if Fraction(2) ** (e + 1) <= a:
-        e += 1
-    quantum = Fraction(2) ** (max(e, 1 - bias) - p + 1)
-    n, r = divmod(a, quantum)
-    n = int(n) + (1 if r > quantum / 2 or (r == quantum / 2 and int(n) % 2 == 1) else 0)
-    v = n * quantum
-    if v > greatest:
-        return math.copysign(math.inf, q) if has_inf else math.nan
-    return math.copysign(float(v), q)
+    if e > emax:
+        return sign * math.inf if has_inf else math.nan
+    # The quantum 2^k of the format at a/b (subnormal below 2^(1 - bias)); n = a/b / 2^k rounded
+    # to nearest, ties to even, in integers.
+    k = max(e, 1 - bias) - p + 1
+    numerator, denominator = a << max(0, -k), b << max(0, k)
+    n, r = divmod(numerator, denominator)
+    if 2 * r > denominator or (2 * r == denominator and n % 2 == 1):
+        n += 1
+    # The largest finite value is (2^p - 1) 2^(emax - p + 1), or (2^p - 2) 2^(emax - p + 1)
+    # without infinities (float8_e4m3fn: its top encoding is NaN).
+    greatest = (1 << p) - (1 if has_inf else 2)
+    if n > greatest << (emax - p + 1 - k):
+        return sign * math.inf if has_inf else math.nan
+    return sign * math.ldexp(n, k)
+
+
+def exact_number(text, value):
+    """The exact value of the protocol number `text`, already read as the float `value`: a
+    `decimal.Decimal` of a decimal string (exact, whatever its length); the float itself for a
+    hexadecimal float (which it holds exactly up to 53 bits) and for ±0, ±inf and nan (the sign of
+    zero kept)."""
+    if value == 0 or not math.isfinite(value) or "0x" in text.lower():
+        return value
+    return Decimal(text.strip())
 
 
 def parse_numbers(texts, fmt):
     """Protocol numbers read as the nearest values of `fmt` (correctly rounded, once), as Python floats.
 
-    Reading a decimal into a double and then rounding the double to float16/float32 rounds twice,
+    Reading a decimal into a double and then rounding the double to a narrower format rounds twice,
     which can pick the wrong neighbour when the decimal lies within a double's rounding error of a
-    midpoint of the narrower format. CrossCheck sends the shortest strings of exact values, far from
-    midpoints, but every string is read correctly here: where the double is that close to a
-    midpoint, the neighbours are compared with the decimal exactly (fractions.Fraction).
+    midpoint of the narrower format. So every format below float64 is read exactly: the decimal's
+    exact value (`exact_number`), rounded once by `round_to_format`.
     """
     if not isinstance(texts, list):
         raise ValueError("expected a list of numbers as strings, got %r" % (texts,))
     values = [parse_number(s) for s in texts]
     if fmt == "float64" or not values:
         return values
-    if fmt in ML_DTYPES_FORMATS:  # exactly, from the text
-        return [round_to_format(v if not math.isfinite(v) else (Fraction(v) if "0x" in t.lower() else Fraction(t.strip())), fmt)
-                for t, v in zip(texts, values)]
-    import numpy as np
-
-    dt = np.dtype(fmt)
-    d = np.array(values, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        c = d.astype(dt)
-        cf = c.astype(np.float64)
-        # The gaps to the neighbours of c (at the largest finite value, the gap of its binade).
-        top = np.float64(np.finfo(dt).max)
-        binade = top - np.float64(np.nextafter(np.finfo(dt).max, dt.type(0)))
-        up = np.nextafter(c, dt.type(math.inf)).astype(np.float64) - cf
-        down = cf - np.nextafter(c, dt.type(-math.inf)).astype(np.float64)
-        up[~np.isfinite(up)] = binade
-        down[~np.isfinite(down)] = binade
-        err = d - cf  # exact (Sterbenz)
-        margin = np.where(err >= 0, up, down) / 2 - np.abs(err)
-        # The decimal is within 2^-53 |d| of d: only when d is that close to a midpoint could the
-        # two roundings differ; those few are decided exactly.
-        safe = ~np.isfinite(d) | (np.isfinite(c) & (margin > np.abs(d) * 2.0 ** -50))
-    result = c.astype(np.float64).tolist()
-    for i in np.flatnonzero(~safe).tolist():
-        result[i] = _nearest_exactly(texts[i], values[i], dt)
-    return result
-
-
-def _nearest_exactly(text, double, dt):
-    """The value of dtype `dt` nearest the number `text` (ties to even), by exact comparison."""
-    import numpy as np
-
-    t = text.strip().lower()
-    exact = Fraction(double) if "0x" in t else Fraction(t)
-    top = float(np.finfo(dt).max)
-    # Beyond the largest finite value by half an ulp or more rounds to infinity (IEEE 754).
-    half_ulp_above = Fraction(top) + (Fraction(top) - Fraction(float(np.nextafter(np.finfo(dt).max, dt.type(0))))) / 2
-    if abs(exact) >= half_ulp_above:
-        return math.copysign(math.inf, exact)
-    with np.errstate(all="ignore"):
-        c = dt.type(double)
-        if not np.isfinite(c):
-            c = dt.type(math.copysign(top, double))
-        candidates = {float(c), float(np.nextafter(c, dt.type(math.inf))), float(np.nextafter(c, dt.type(-math.inf)))}
-    candidates = [x for x in candidates if math.isfinite(x)]
-    bits = {np.dtype(np.float16): np.uint16, np.dtype(np.float32): np.uint32}[np.dtype(dt)]
-
-    def key(x):
-        odd = int(np.array(x, dtype=dt).view(bits)) & 1
-        return (abs(Fraction(x) - exact), odd)
-
-    best = min(candidates, key=key)
-    if best == 0 and exact < 0:
-        return -0.0
-    return best
+    return [round_to_format(exact_number(t, v), fmt) for t, v in zip(texts, values)]
 
 
 def _to_output(x, compute, output_format):

@@ -8,12 +8,13 @@ midpoints between neighbours and the doubles beside them); results are computed 
 import json
 import math
 import subprocess
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from crosscheck.protocol import FORMATS, Request, answer, compute_format, round_to_format
+from crosscheck.protocol import FORMATS, Request, answer, compute_format, parse_numbers, round_to_format
 
 MIXED = [
     {"function": "softmax", "format": "bfloat16", "logits": ["1", "2", "3"]},
@@ -47,6 +48,42 @@ def test_rounding_rules():
     assert (r.format, r.output_format) == ("float32", "bfloat16")
     with pytest.raises(ValueError):
         Request.parse(json.dumps({"function": "softmax", "format": "float32", "output_format": "float8", "logits": ["1"]}))
+
+
+def test_zeros_keep_their_sign_and_huge_numbers_overflow():
+    for fmt in FORMATS[:2] + FORMATS[3:]:
+        assert math.copysign(1, round_to_format(-0.0, fmt)) == -1, fmt  # sign tested before converting
+        assert math.copysign(1, round_to_format(Fraction(-1, 10 ** 400), fmt)) == -1, fmt  # underflow
+        assert parse_numbers(["-0", "-0.0", "-1e-400", "0"], fmt) == [0.0] * 4
+        assert [math.copysign(1, x) for x in parse_numbers(["-0", "-0.0", "-1e-400", "0"], fmt)] == [-1, -1, -1, 1], fmt
+    # Beyond a double's range: no OverflowError, the format's overflow.
+    assert round_to_format(Decimal("1e400"), "float16") == math.inf
+    assert round_to_format(Decimal("-1e400"), "bfloat16") == -math.inf
+    assert math.isnan(round_to_format(Decimal("1e400"), "float8_e4m3fn"))
+
+
+@pytest.mark.parametrize("name", ["float16", "float32"])
+def test_float16_and_float32_read_through_the_same_exact_rounding(name):
+    # NumPy's casts from float64 round correctly once: round_to_format must agree with them on the
+    # doubles at and beside every midpoint (float16: all; float32: a sample of binades).
+    dt = np.dtype(name)
+    bits = np.uint16 if name == "float16" else np.uint32
+    if name == "float16":
+        patterns = np.arange(1 << 16, dtype=bits)
+    else:
+        rng = np.random.default_rng(5)
+        patterns = np.concatenate([rng.integers(0, 1 << 32, 20000, dtype=np.uint64).astype(bits), np.arange(64, dtype=bits)])
+    with np.errstate(all="ignore"):  # NaN patterns, and the casts that overflow
+        values = np.unique(patterns.view(dt).astype(np.float64))
+        values = values[np.isfinite(values)]
+        nxt = np.nextafter(values.astype(dt), dt.type(math.inf)).astype(np.float64)
+        mids = ((values + nxt) / 2)[np.isfinite(nxt)]
+        xs = np.concatenate([values, mids, np.nextafter(mids, -np.inf), np.nextafter(mids, np.inf)])
+        cast = xs.astype(dt)
+    got = np.array([round_to_format(float(x), name) for x in xs], dtype=dt)
+    assert np.array_equal(got.view(bits), cast.view(bits))
+    # And from text: the decimal just past a midpoint goes to the far side (a double would not).
+    assert parse_numbers(["1.00048828125000000001"], "float16") == [1.0009765625]
 
 
 def test_rounding_agrees_with_ml_dtypes():
