@@ -4,9 +4,10 @@ import CrossCheckProtocol
 import CrossCheckReference
 import Foundation
 
-/// Every input of a format, checked against the reference: the one exhaustive sweep that
-/// `crosscheck check --exhaustive-format` (`--exhaustive-float16`) and `crosscheck audit --exhaustive`
-/// share. Any format, by its encoding (`FloatFormat.value(bitPattern:)`): 2⁸ blocks of Float16 or
+/// Every input of a format, checked against the reference: the problems of the exhaustive sweeps,
+/// which `crosscheck audit --exhaustive` measures with its statistics (elementwise functions) and
+/// `crosscheck check --exhaustive-format` (`--exhaustive-float16`) with `run` below (elementwise
+/// functions and two-class rows). Any format, by its encoding (`FloatFormat.value(bitPattern:)`): 2⁸ blocks of Float16 or
 /// bfloat16, one of float8_e4m3fn or float8_e5m2, 2²⁴ of Float.
 ///
 /// Inputs come in blocks of 256 consecutive bit patterns (NaNs and infinities included).
