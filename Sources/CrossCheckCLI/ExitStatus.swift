@@ -17,6 +17,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// A report, vectors or answers file is missing, corrupt, or does not fit with the others; or
     /// an external implementation does not run at all (no answer to a first request).
     case badInput = 4
+    /// Nothing was checked: every property `check` ran was SKIP (no applicable example for the
+    /// selected functions and formats, or every example inconclusive). Not a pass (like pytest's 5).
+    case nothingChecked = 5
     /// The command line is wrong (ArgumentParser's own usage errors use the same status).
     case usage = 64
 

@@ -55,14 +55,7 @@ extension Catalog {
         summary: "∂CE/∂zᵢ = ((Σt)pᵢ − tᵢ)/T — p − y scaled by 1/T for a class index, summing to 0 and lying in [−1/T, 1/T] — and it matches the derivative of the reference loss (central differences of the 200-bit reference).",
         functions: [.crossEntropyGrad],
         rowKinds: [.normal, .nearTies, .equal, .dominant, .gap, .singleClass, .nearOne],
-        generate: { g, f, format, rng in
-            var p = g.problem(f, format, &rng)
-            if p.logits.count > 64 {
-                p.logits = Array(p.logits.prefix(64))
-                p.target = g.rowTarget(g.targetShapes?.first ?? .classIndex, logits: p.logits, temperature: p.temperature, format, &rng)
-            }
-            return p
-        },
+        generate: { g, f, format, rng in g.limited(toClasses: 64).problem(f, format, &rng) },
         check: { p, c in
             let f = p.format, m = c.maxULP(.crossEntropyGrad, f)
             let grad = try c.values(p)

@@ -26,14 +26,25 @@ extension Catalog {
                 let t = (0..<n).map { _ in oneHot || rng.chance(0.8) ? Double(Int.random(in: 0...1, using: &rng)) : g.elementTarget(format, &rng) }
                 return Problem(function: f, format: format, logits: x, target: .vector(t))
             }
-            // A confidently wrong row: class k leads by a margin, the target is another class.
+            if g.rowKinds.first == .normal {
+                // An ordinary row with the target off its argmax: confidently wrong when it happens
+                // to have a leader (the check holds the rows that are, and passes over the others).
+                var p = g.problem(f, format, &rng)
+                let top = p.logits.indices.max { p.logits[$0] < p.logits[$1] }!
+                let others = p.logits.indices.filter { $0 != top }
+                if let y = others.randomElement(using: &rng) {
+                    p.target = oneHot ? .vector(p.logits.indices.map { $0 == y ? 1 : 0 }) : .classIndex(y)
+                }
+                return p
+            }
+            // A dominant row, confidently wrong: class k leads by a margin, the target is another class.
             let n = Int.random(in: 2...32, using: &rng)
             var z = (0..<n).map { _ in g.ordinary(format, scale: 1, &rng) }
             let k = Int.random(in: 0..<n, using: &rng)
             var y = Int.random(in: 0..<(n - 1), using: &rng)
             if y >= k { y += 1 }
             let T = rng.chance(0.5) ? 1 : g.temperature(format, &rng)
-            z[k] = format.rounded(z.max()! + Double.random(in: 2...30, using: &rng) * T)
+            z[k] = format.rounded(min(format.greatestFiniteMagnitude, z.max()! + Double.random(in: 2...30, using: &rng) * T))
             // The zero-one cell: the same one-hot target as a vector.
             let target: Target = oneHot ? .vector(z.indices.map { $0 == y ? 1 : 0 }) : .classIndex(y)
             return Problem(function: f, format: format, logits: z, temperature: T, target: target)

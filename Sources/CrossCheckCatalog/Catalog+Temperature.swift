@@ -9,11 +9,7 @@ extension Catalog {
         summary: "The entropy of softmax(z/T) does not decrease as T grows; for T ≤ gap/64 softmax is the one-hot of the argmax (others ≤ (n−1)e⁻⁶⁴); for large T every pᵢ is within (e^{range/T} − 1)/n of 1/n.",
         functions: [.softmax],
         rowKinds: [.normal, .nearTies, .dominant, .gap, .equal, .singleClass, .nearOne],
-        generate: { g, f, format, rng in
-            var p = g.problem(f, format, &rng)
-            if p.logits.count > 256 { p.logits = Array(p.logits.prefix(256)) }
-            return p
-        },
+        generate: { g, f, format, rng in g.limited(toClasses: 256).problem(f, format, &rng) },
         check: { p, c in
             let f = p.format, m = c.maxULP(.softmax, f)
             let z = p.logits

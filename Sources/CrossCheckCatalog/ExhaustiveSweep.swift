@@ -4,9 +4,10 @@ import CrossCheckProtocol
 import CrossCheckReference
 import Foundation
 
-/// Every input of a format, checked against the reference: the one exhaustive sweep that
-/// `crosscheck check --exhaustive-format` (`--exhaustive-float16`) and `crosscheck audit --exhaustive`
-/// share. Any format, by its encoding (`FloatFormat.value(bitPattern:)`): 2⁸ blocks of Float16 or
+/// Every input of a format, checked against the reference: the problems of the exhaustive sweeps,
+/// which `crosscheck audit --exhaustive` measures with its statistics (elementwise functions) and
+/// `crosscheck check --exhaustive-format` (`--exhaustive-float16`) with `run` below (elementwise
+/// functions and two-class rows). Any format, by its encoding (`FloatFormat.value(bitPattern:)`): 2⁸ blocks of Float16 or
 /// bfloat16, one of float8_e4m3fn or float8_e5m2, 2²⁴ of Float.
 ///
 /// Inputs come in blocks of 256 consecutive bit patterns (NaNs and infinities included).
@@ -98,16 +99,29 @@ public enum ExhaustiveSweep {
     /// One sweep's result.
     public struct Result: Sendable {
         public let name: String
+        /// Outputs compared with the reference.
         public let checked: Int
         public let worstULP: Double
         /// Outputs whose finiteness differs from the reference (NaN or ±inf where it has none, or the reverse).
         public let wrongNonFinite: Int
         /// The input of the first output at the worst error (one x for elementwise functions).
         public let worstInput: Problem?
+        /// Problems the implementation did not answer (an error, or an answer of the wrong length),
+        /// and the first one's message with its request line.
+        public let errors: Int
+        public let firstError: String?
+        /// Problems the reference could not decide (its precision cap): neither passed nor failed.
+        public let inconclusive: Int
+
+        /// True when every output is within `bound` ulps, of the right finiteness, and every problem answered.
+        public func holds(to bound: Double) -> Bool { worstULP <= bound && wrongNonFinite == 0 && errors == 0 }
 
         public var line: String {
             let worst = worstInput.map { " worst at \(ProtocolCodec.encodeRequest($0))" } ?? ""
-            return "\(name): \(checked) inputs, max error \(worstULP) ulp, \(wrongNonFinite) wrong non-finite\(worst)"
+            var text = "\(name): \(checked) inputs, max error \(worstULP) ulp, \(wrongNonFinite) wrong non-finite"
+            if errors > 0 { text += ", \(errors) unanswered (first: \(firstError ?? "-"))" }
+            if inconclusive > 0 { text += ", \(inconclusive) inconclusive (the reference could not decide them)" }
+            return text + worst
         }
     }
 
@@ -131,36 +145,62 @@ public enum ExhaustiveSweep {
             }
             var total = Tally()
             for tally in partials.values { total.merge(tally) }  // in block order
-            return Result(name: sweep.name, checked: total.checked, worstULP: total.worst,
-                          wrongNonFinite: total.wrong, worstInput: total.input)
+            return Result(name: sweep.name, checked: total.checked, worstULP: total.worst, wrongNonFinite: total.wrong,
+                          worstInput: total.input, errors: total.errors, firstError: total.firstError,
+                          inconclusive: total.inconclusive)
         }
     }
 
-    /// One block's (or the whole sweep's) tally.
+    /// One block's (or the whole sweep's) tally. (The audit's `CellStatistics` keeps more —
+    /// histograms, plots — but sits above this module, and its exhaustive plan has one problem
+    /// per block where the two-class rows here have 256.)
     struct Tally: Sendable {
-        var checked = 0, worst = 0.0, wrong = 0
+        var checked = 0, worst = 0.0, wrong = 0, errors = 0, inconclusive = 0
         var input: Problem? = nil
+        var firstError: String? = nil
 
         mutating func absorb(_ p: Problem, _ implementation: any SoftmaxImplementation, _ reference: any SoftmaxImplementation) {
-            let want = (try? reference.evaluate(p).values) ?? []
-            let got = (try? implementation.evaluate(p).values) ?? Array(repeating: Double.nan, count: want.count)
-            for k in want.indices where k < got.count {
+            let want: [Double]
+            do { want = try reference.evaluate(p).values } catch ImplementationError.undecided {
+                inconclusive += 1
+                return
+            } catch {
+                fault("the reference failed: \(error)", p)
+                return
+            }
+            let got: [Double]
+            do { got = try implementation.evaluate(p).values } catch {
+                fault("\(error)", p)
+                return
+            }
+            guard got.count == want.count else {
+                fault("answered \(got.count) values, expected \(want.count)", p)
+                return
+            }
+            for k in want.indices {
                 checked += 1
                 let d = p.outputFormat.ulpDistance(got[k], want[k])
                 if got[k].isFinite != want[k].isFinite || got[k].isNaN != want[k].isNaN { wrong += 1 }
                 if d > worst {
                     worst = d
-                    input = p.function.shape == .elementwise
-                        ? Problem(function: p.function, format: p.format, logits: [p.logits[k]], target: p.targetVector.map { .vector([$0[k]]) })
-                        : p
+                    input = p.function.shape == .elementwise ? p.element(k) : p
                 }
             }
         }
 
-        /// Adds a later block's tally: the first input at the worst error is kept.
+        /// Counts a problem without an answer to compare, keeping the first message.
+        mutating func fault(_ message: String, _ p: Problem) {
+            errors += 1
+            if firstError == nil { firstError = "\(message) on \(ProtocolCodec.encodeRequest(p))" }
+        }
+
+        /// Adds a later block's tally: the first input at the worst error and the first error are kept.
         mutating func merge(_ later: Tally) {
             checked += later.checked
             wrong += later.wrong
+            errors += later.errors
+            inconclusive += later.inconclusive
+            if firstError == nil { firstError = later.firstError }
             if later.worst > worst { worst = later.worst; input = later.input }
         }
     }

@@ -56,10 +56,8 @@ extension Catalog {
         functions: [.logsumexp, .softmax],
         rowKinds: finiteKinds.filter { $0 != .long && $0 != .extremeTemperature },
         generate: { g, f, format, rng in
-            var p = g.problem(f, format, &rng)
-            p.temperature = 1
-            if p.logits.count > 2048 { p.logits = Array(p.logits.prefix(2048)) }
-            return p
+            // T = 1 from the start: the rows' gaps are drawn in units of it.
+            g.limited(toClasses: 2048).problem(f, format, temperature: 1, &rng)
         },
         check: { p, c in
             let f = p.format, u = f.unitRoundoff, mu = f.leastNonzeroMagnitude

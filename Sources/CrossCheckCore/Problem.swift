@@ -118,3 +118,12 @@ public struct ProblemError: Error, Sendable, Hashable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension Problem {
+    /// The one-input problem of output i of an elementwise problem: its x, and its target if any
+    /// (the example an error of output i is shown by: an elementwise output depends on nothing else).
+    package func element(_ i: Int) -> Problem {
+        Problem(function: function, format: format, outputFormat: outputFormat, logits: [logits[i]],
+                target: targetVector.map { .vector([$0[i]]) })
+    }
+}

@@ -167,14 +167,6 @@ public struct CheckRunner: Sendable {
         }
     }
 
-    /// The coverage a run of `property` reaches when no example fails (nothing is evaluated).
-    public func plannedCoverage(_ property: Property) -> Coverage {
-        let cells = property.cells(functions: selected(property), formats: formats)
-        var coverage = Coverage(cells: cells)
-        for (cell, _) in schedule(property, cells) { coverage.record(cell) }
-        return coverage
-    }
-
     /// The generated problems of a run of `property`, with their cells, in order (nothing is evaluated).
     public func visits(_ property: Property) -> [(cell: CoverageCell, problem: Problem)] {
         schedule(property, property.cells(functions: selected(property), formats: formats)).map { cell, stream in
@@ -239,7 +231,8 @@ public struct CheckRunner: Sendable {
             var rng = stream
             var p = property.generate(generator.focused(on: cell), cell.function, cell.format, &rng)
             p.outputFormat = output
-            if output == cell.format { coverage.record(cell) }
+            // A hit of the cell the problem is of (`CoverageCell.mismatch`), not of the cell scheduled.
+            if output == cell.format, cell.mismatch(p) == nil { coverage.record(cell) }
             trace?("\(property.name) #\(k) [\(cell)\(output == cell.format ? "" : " → \(output.rawValue)")]: \(ProtocolCodec.encodeRequest(p))")
             switch property.verdict(p, context) {
             case .holds: break

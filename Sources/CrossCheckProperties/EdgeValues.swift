@@ -7,8 +7,8 @@ public struct EdgeValues: Sendable {
 
     public init(_ format: FloatFormat) { self.format = format }
 
-    /// u = 2⁻ᵖ, the unit roundoff of the format.
-    public var unitRoundoff: Double { Double(sign: .plus, exponent: -format.precision, significand: 1) }
+    /// p·log 2 = −log u: the gap d at which e^{−d} is the unit roundoff u = 2⁻ᵖ (1 + e^{−d} rounds to 1).
+    public var unitRoundoffGap: Double { Double(format.precision) * 0.693_147_180_559_945_3 }
 
     /// log of the largest finite value: exp overflows just above it.
     public var expOverflowThreshold: Double { format.rounded(log(format.greatestFiniteMagnitude)) }
@@ -19,8 +19,8 @@ public struct EdgeValues: Sendable {
     /// Gaps g between the row maximum and the next logit at the boundaries of the log1p regime:
     /// e^{−g} ≈ u (1 + e^{−g} rounds to 1), ≈ u², and ≈ the least normal value.
     public var log1pRegimeGaps: [Double] {
-        let p = Double(format.precision)
-        return [p * 0.693_147_180_559_945_3, 2 * p * 0.693_147_180_559_945_3, -log(format.leastNormalMagnitude)]
+        let gap = unitRoundoffGap
+        return [gap, 2 * gap, -log(format.leastNormalMagnitude)]
             .flatMap { [format.rounded($0), format.rounded($0 * (1 - 1e-3)), format.rounded($0 * (1 + 1e-3))] }
     }
 
@@ -28,7 +28,7 @@ public struct EdgeValues: Sendable {
     public var magnitudes: [Double] {
         let f = format
         let one = 1.0
-        let ulpBelowOne = unitRoundoff
+        let ulpBelowOne = f.unitRoundoff
         return [
             0, f.leastNonzeroMagnitude, 2 * f.leastNonzeroMagnitude, f.leastNormalMagnitude,
             f.leastNormalMagnitude - f.leastNonzeroMagnitude,
@@ -37,6 +37,10 @@ public struct EdgeValues: Sendable {
             expOverflowThreshold, expUnderflowThreshold.magnitude,
         ] + log1pRegimeGaps
     }
+
+    /// `magnitudes` of every format, computed once (the generators draw from them per value).
+    public static let magnitudesByFormat: [FloatFormat: [Double]] =
+        Dictionary(uniqueKeysWithValues: FloatFormat.allCases.map { ($0, EdgeValues($0).magnitudes) })
 
     /// Non-finite values: both infinities and NaN.
     public static let nonFinite: [Double] = [.infinity, -.infinity, .nan]

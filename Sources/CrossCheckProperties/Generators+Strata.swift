@@ -16,7 +16,7 @@ extension ProblemGenerator {
     /// Gaps d at which e^{−d} is about the unit roundoff u: 1 + e^{−d} rounds to 1 or just above,
     /// so a leader's probability (or σ(d)) is 1 − tiny, rounding to 1 or to the value just below.
     func nearOneGap(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
-        let p = Double(format.precision) * 0.693_147_180_559_945_3
+        let p = EdgeValues(format).unitRoundoffGap
         return Double.random(in: (p - 2)...(p + 4), using: &rng)
     }
 
@@ -75,10 +75,7 @@ extension ProblemGenerator {
             }
             return .classIndex(Int.random(in: 0..<n, using: &rng))
         case .normalized:
-            if rng.chance(0.3) {
-                let y = Int.random(in: 0..<n, using: &rng), eps = [0.1, 0.05, 0.2].randomElement(using: &rng)!
-                return .vector((0..<n).map { format.rounded(($0 == y ? 1 - eps : 0) + eps / Double(n)) })
-            }
+            if rng.chance(0.3) { return .vector(labelSmoothed(classes: n, at: Int.random(in: 0..<n, using: &rng), format, &rng)) }
             return .vector(normalizedWeights(n, format, &rng))
         case .unnormalized:
             if rng.chance(0.5) { return .vector((0..<n).map { _ in format.rounded(Double.random(in: 0...1, using: &rng)) }) }
@@ -131,6 +128,12 @@ extension ProblemGenerator {
         }
     }
 
+    /// The one-hot of class y smoothed by ε ∈ {0.1, 0.05, 0.2}: (1 − ε)·e_y + ε/n, rounded.
+    func labelSmoothed(classes n: Int, at y: Int, _ format: FloatFormat, _ rng: inout SplitMix64) -> [Double] {
+        let eps = [0.1, 0.05, 0.2].randomElement(using: &rng)!
+        return (0..<n).map { format.rounded(($0 == y ? 1 - eps : 0) + eps / Double(n)) }
+    }
+
     /// n weights summing to 1 as well as the format allows (normalized exponential draws).
     func normalizedWeights(_ n: Int, _ format: FloatFormat, _ rng: inout SplitMix64) -> [Double] {
         let w = (0..<n).map { _ in -log(Double.random(in: Double.ulpOfOne..<1, using: &rng)) }
@@ -154,6 +157,14 @@ extension ProblemGenerator {
     /// targets of its shape.
     public func problem(_ cell: CoverageCell, _ rng: inout SplitMix64) -> Problem {
         problem(cell.function, cell.format, kind: cell.rowKind, targetShape: cell.targetShape, &rng)
+    }
+
+    /// The same generator drawing rows of at most `n` classes: a short row of any kind, whole
+    /// (cutting a drawn row short could drop its leader, its gap or its −inf).
+    public func limited(toClasses n: Int) -> ProblemGenerator {
+        var g = self
+        g.maxClasses = max(1, min(maxClasses, n))
+        return g
     }
 
     /// The same generator drawing only the cell's row kind and target shape (what a property's

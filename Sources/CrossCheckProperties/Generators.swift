@@ -92,7 +92,7 @@ public struct ProblemGenerator: Sendable {
 
     /// A special value of the format with a random sign.
     public func edge(_ format: FloatFormat, _ rng: inout SplitMix64) -> Double {
-        let m = EdgeValues(format).magnitudes.randomElement(using: &rng)!
+        let m = EdgeValues.magnitudesByFormat[format]!.randomElement(using: &rng)!
         return rng.chance(0.5) ? m : -m
     }
 
@@ -201,15 +201,9 @@ public struct ProblemGenerator: Sendable {
     /// A row whose quotients z/T lie beyond the format while the gaps (zᵢ − max z)/T stay
     /// moderate for some classes, with its (tiny) temperature: kernels must never form z/T.
     public func quotientOverflowRow(_ format: FloatFormat, _ rng: inout SplitMix64) -> (logits: [Double], temperature: Double) {
-        let t: Double
-        switch format {
-        case .float16: t = format.rounded(pow(2, Double.random(in: -24 ..< -14, using: &rng)))
-        case .float32: t = format.rounded(pow(10, Double.random(in: -44 ..< -30, using: &rng)))
-        case .float64: t = format.rounded(pow(10, Double.random(in: -320 ..< -300, using: &rng)))
-        default:  // between the least subnormal and the least normal value
-            let least = Double(format.minimumNormalExponent - format.precision + 1)
-            t = format.rounded(pow(2, Double.random(in: least ..< Double(format.minimumNormalExponent), using: &rng)))
-        }
+        // T = 2^U(e₀, e₁): between the least subnormal 2^e₀ and the least normal value 2^e₁.
+        let least = Double(format.minimumNormalExponent - format.precision + 1)
+        let t = format.rounded(pow(2, Double.random(in: least ..< Double(format.minimumNormalExponent), using: &rng)))
         let n = rng.chance(0.1) ? Int.random(in: 1...3, using: &rng) : Int.random(in: 2...40, using: &rng)
         let top = format.rounded(rng.gaussian() * format.greatestFiniteMagnitude.squareRoot())
         let z = (0..<min(n, maxClasses)).map { _ in
@@ -255,15 +249,10 @@ public struct ProblemGenerator: Sendable {
         let r = Double.random(in: 0..<1, using: &rng)
         let y = Int.random(in: 0..<n, using: &rng)
         if r < 0.5 { return .classIndex(y) }
-        if r < 0.7 {
-            let w = (0..<n).map { _ in -log(Double.random(in: Double.ulpOfOne..<1, using: &rng)) }
-            let s = w.reduce(0, +)
-            return .vector(w.map { format.rounded($0 / s) })
-        }
+        if r < 0.7 { return .vector(normalizedWeights(n, format, &rng)) }
         if r < 0.78 { return .vector((0..<n).map { _ in format.rounded(Double.random(in: 0...1, using: &rng)) }) }
         if r < 0.85 { return .vector(signedTargets(classes: n, format, &rng)) }
-        let eps = [0.1, 0.05, 0.2].randomElement(using: &rng)!
-        return .vector((0..<n).map { format.rounded(($0 == y ? 1 - eps : 0) + eps / Double(n)) })
+        return .vector(labelSmoothed(classes: n, at: y, format, &rng))
     }
 
     /// Row targets of both signs or unnormalized (the protocol accepts any finite row targets):
@@ -289,7 +278,7 @@ public struct ProblemGenerator: Sendable {
         case 0: return 0
         case 1: return 1
         case 2: return 0.5
-        case 3: return [format.leastNonzeroMagnitude, 1 - EdgeValues(format).unitRoundoff].randomElement(using: &rng)!
+        case 3: return [format.leastNonzeroMagnitude, 1 - format.unitRoundoff].randomElement(using: &rng)!
         default: return format.rounded(Double.random(in: 0...1, using: &rng))
         }
     }
@@ -299,9 +288,10 @@ public struct ProblemGenerator: Sendable {
     /// A problem for `function` in `format`, with a row of `kind` (drawn from `rowKinds` when nil)
     /// and targets of `targetShape` (drawn from `targetShapes` when nil; when that is nil too, the
     /// mixed distribution of `rowTarget(classes:)` and `elementTarget`). `extremeTemperature` rows
-    /// get a temperature at the format's extremes.
+    /// get a temperature at the format's extremes; other rows `temperature` when given (the gaps
+    /// of `gap`, `tinyOutputs` and `nearOne` rows are drawn in units of it), else a drawn one.
     public func problem(_ function: SoftmaxFunction, _ format: FloatFormat, kind: RowKind? = nil,
-                        targetShape: TargetShape? = nil, _ rng: inout SplitMix64) -> Problem {
+                        targetShape: TargetShape? = nil, temperature fixed: Double? = nil, _ rng: inout SplitMix64) -> Problem {
         let kind = kind ?? rowKinds.randomElement(using: &rng)!
         let shape = targetShape ?? targetShapes.flatMap { shapes in
             TargetShape.applicable(to: function, on: kind).filter(shapes.contains).randomElement(using: &rng)
@@ -318,7 +308,7 @@ public struct ProblemGenerator: Sendable {
                 : .vector(shape.map { elementTargets($0, x: x, format, &rng) } ?? x.map { _ in elementTarget(format, &rng) })
             return Problem(function: function, format: format, logits: x, target: t)
         }
-        let t = kind == .extremeTemperature ? extremeTemperature(format, &rng) : temperature(format, &rng)
+        let t = kind == .extremeTemperature ? extremeTemperature(format, &rng) : fixed ?? temperature(format, &rng)
         // `rounded` makes the rows' ±inf NaN in a format without infinities (float8_e4m3fn).
         let z = row(kind, format, temperature: t, &rng).map(format.rounded)
         let target: Target? = !function.takesTarget ? nil

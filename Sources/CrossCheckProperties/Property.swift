@@ -96,7 +96,7 @@ public struct Property: Sendable {
     /// on one cell (`ProblemGenerator.focused(on:)`); the default draws from it.
     public let generate: @Sendable (ProblemGenerator, SoftmaxFunction, FloatFormat, inout SplitMix64) -> Problem
     /// Throws `PropertyFailure` when the property does not hold on the problem.
-    public let check: @Sendable (Problem, PropertyContext) throws -> Void
+    public private(set) var check: @Sendable (Problem, PropertyContext) throws -> Void
     /// True when the check compares each output with the reference in the problem's
     /// `outputFormat`, so it holds for mixed-precision problems too (the metamorphic properties
     /// relate outputs in the input format, and are run on single-format problems only).
@@ -119,6 +119,20 @@ public struct Property: Sendable {
         self.targetShapes = targetShapes
         self.generate = generate
         self.check = check
+    }
+
+    /// The same property — every declared field (name, functions, row kinds, target shapes,
+    /// generator, mixed-precision coverage) carried over as it is — whose check first asks
+    /// `inapplicable`, and holds without checking where it answers true. A copy, not a rebuild
+    /// through `init`, so a field added later cannot be forgotten (or fall back to a default).
+    public func skipping(when inapplicable: @escaping @Sendable (Problem, PropertyContext) throws -> Bool) -> Property {
+        var guarded = self
+        let original = check
+        guarded.check = { p, c in
+            if try inapplicable(p, c) { return }
+            try original(p, c)
+        }
+        return guarded
     }
 
     /// The cells of this property's stratified generation over `functions` (those of the

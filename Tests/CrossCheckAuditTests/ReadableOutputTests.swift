@@ -1,7 +1,9 @@
 import CrossCheckTestSupport
 import CrossCheckAudit
+import CrossCheckCatalog
 import CrossCheckCore
 import CrossCheckProtocol
+import CrossCheckReference
 import Foundation
 import Testing
 
@@ -43,5 +45,30 @@ import Testing
         #expect(MarkdownReport.render(report).contains("shrunk: output"))
         let decoded = try AuditReport.decode(Data(report.json().utf8), source: "test")
         #expect(decoded.cells.map(\.worst) == report.cells.map(\.worst))
+    }
+
+    /// A mixed-precision cell (bfloat16 inputs, float32 results) is shrunk in its output format:
+    /// the error is in float32 ulps (the flawed softmax answers bfloat16 values, far from the
+    /// float32 result), and the values are written as float32 numbers.
+    @Test func aMixedPrecisionWorstInputIsShrunkInItsOutputFormat() throws {
+        let parameters = AuditParameters(seed: 7, samples: 4, maxClasses: 40, functions: [.softmax], formats: [.float32],
+                                         classes: ["normal", "edge"], mixedPrecisionPairs: [FormatPair(.bfloat16, .float32)])
+        let report = try Support.audit("flawed-softmax-exp-minus-lse", parameters)
+        let mixed = report.cells.filter { $0.cell.outputFormat != $0.cell.format && !$0.passed }
+        #expect(!mixed.isEmpty)
+        var shrunkCount = 0
+        for cell in mixed {
+            guard let shrunk = cell.worst?.shrunk else { continue }
+            shrunkCount += 1
+            let small = try ProtocolCodec.decodeRequest(shrunk.request)
+            #expect(small.format == .bfloat16 && small.outputFormat == .float32)
+            #expect(shrunk.ulp > cell.bound, "\(cell.cell): \(shrunk)")
+            let expected = try ReferenceImplementation().evaluate(small).values[shrunk.output]
+            #expect(shrunk.expected == FloatFormat.float32.format(expected), "\(shrunk.expected) is not the float32 \(expected)")
+            let got = try FlawedImplementation(.softmaxFromRoundedLSE).evaluate(small).values[shrunk.output]
+            #expect(shrunk.got == FloatFormat.float32.format(got))
+            #expect(Double(FloatFormat.float32.ulpDistance(got, expected)) == shrunk.ulp)
+        }
+        #expect(shrunkCount > 0)
     }
 }

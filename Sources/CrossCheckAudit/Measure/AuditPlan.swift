@@ -94,13 +94,16 @@ public struct AuditPlan: Sendable {
     }
 
     /// The coverage of this run (its shard): hits per function × format × row kind × target
-    /// shape, counted from the plan (sample k of a cell has shape k mod the cell's shape count).
-    /// Exhaustive audits have no row kinds: empty.
+    /// shape, counted from the plan (sample k of a cell has shape k mod the cell's shape count;
+    /// the generator draws each sample of its kind and shape, `CoverageCell.mismatch`).
+    /// Exhaustive audits have no row kinds: empty. Only the kinds that mean something for the
+    /// function count (`RowKind.applies(to:)`): an elementwise function's cell of a row-structure
+    /// kind (dominant, extremeTemperature, …) draws values of x, not rows of that kind.
     public var coverage: Coverage {
         guard parameters.mode == .sampled else { return Coverage(cells: []) }
         var planned: [(CoverageCell, Int)] = []
         for (i, cell) in cells.enumerated() {
-            guard let kind = RowKind(rawValue: cell.inputClass) else { continue }
+            guard let kind = RowKind(rawValue: cell.inputClass), kind.applies(to: cell.function) else { continue }
             let shapes = TargetShape.applicable(to: cell.function, on: kind)
             for (j, shape) in shapes.enumerated() {
                 let c = CoverageCell(function: cell.function, format: cell.format, rowKind: kind, targetShape: shape)

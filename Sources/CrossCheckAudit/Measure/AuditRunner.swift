@@ -53,7 +53,9 @@ public struct AuditRunner: Sendable {
             for i in cells.indices { cells[i].merge(state.statistics[i]) }
         }
         for i in cells.indices { cells[i].normalize() }
-        WorstInputShrinking.apply(to: &cells, parameters: plan.parameters, threads: threads, make: makeImplementation)
+        // The measuring threads' implementations shrink too: an external command's processes are
+        // reused, never started a second time (at most `threads` of them live at once).
+        WorstInputShrinking.apply(to: &cells, parameters: plan.parameters, implementations: states.map(\.implementation))
         return AuditReport(implementation: name, parameters: plan.parameters, cells: cells,
                            elapsedSeconds: Date().timeIntervalSince(start))
     }
@@ -78,8 +80,13 @@ public struct AuditRunner: Sendable {
             let problem = plan.problem(plan.cells[c], k)
             let t0 = DispatchTime.now().uptimeNanoseconds
             let expected: [Double]
-            do { expected = try reference.evaluate(problem).values } catch {
+            do { expected = try reference.evaluate(problem).values } catch ImplementationError.undecided {
+                // The reference's precision cap: neither passed nor failed.
                 statistics[c].recordInconclusive()
+                return
+            } catch {
+                // Anything else is a fault (of the plan's problem or the reference), counted and shown.
+                statistics[c].recordError(sample: k, problem: problem, message: "the reference failed: \(Self.describe(error))")
                 return
             }
             let t1 = DispatchTime.now().uptimeNanoseconds

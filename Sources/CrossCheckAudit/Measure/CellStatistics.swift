@@ -137,13 +137,13 @@ public struct CellStatistics: Sendable, Equatable {
         samples += 1
         outputs += got.count
         let format = problem.outputFormat
-        var sampleMax: UInt64 = 0, sampleMaxAt = -1, firstWrong = -1
+        var firstWrong = -1
         var exact = 0  // correctly rounded outputs: one histogram update per problem, not per output
-        for i in got.indices {
-            guard let d = ULPDistance.between(got[i], expected[i], in: format) else {
+        let largest = Self.largestError(got: got, expected: expected, in: format) { i, distance in
+            guard let d = distance else {
                 wrongNonFinite += 1
                 if firstWrong < 0 { firstWrong = i }
-                continue
+                return
             }
             if d == 0 {
                 exact += 1
@@ -151,8 +151,8 @@ public struct CellStatistics: Sendable, Equatable {
                 histogram[Self.bucket(d), default: 0] += 1
                 sumULP += UInt128(d)
             }
-            if d > sampleMax || sampleMaxAt < 0 { (sampleMax, sampleMaxAt) = (d, i) }
         }
+        let (sampleMaxAt, sampleMax) = largest.map { ($0.output, $0.ulp) } ?? (-1, 0)
         if exact > 0 { histogram[0, default: 0] += exact }
         // An elementwise output depends on its own x (and t) only: the example is that one input
         // (its output 0), not the whole block of an exhaustive sweep.
@@ -175,12 +175,39 @@ public struct CellStatistics: Sendable, Equatable {
         }
     }
 
+    /// The largest error of an answer `got` against the correctly rounded `expected`, in ulps of
+    /// `format` — the problem's `outputFormat`, whose values both are (a mixed-precision answer is
+    /// measured in its output format, never its input's): the first output at the largest
+    /// distance among those finite on both sides or the same non-finite value, nil when there is
+    /// none. `each` hears every output's distance, nil where `ULPDistance.between` finds the
+    /// finiteness (or NaN-ness) differs. The audit's statistics and its worst-input shrinking
+    /// both measure with it.
+    static func largestError(got: [Double], expected: [Double], in format: FloatFormat,
+                             each: (_ output: Int, _ ulp: UInt64?) -> Void = { _, _ in }) -> (output: Int, ulp: UInt64)? {
+        var largest: (output: Int, ulp: UInt64)?
+        for i in got.indices where i < expected.count {
+            let d = ULPDistance.between(got[i], expected[i], in: format)
+            each(i, d)
+            if let d, d > (largest?.ulp ?? 0) || largest == nil { largest = (i, d) }
+        }
+        return largest
+    }
+
     /// Records a problem the implementation failed to answer.
     public mutating func recordError(sample: Int, problem: Problem, message: String) {
         samples += 1
         errors += 1
         if firstError.map({ sample < $0.sample }) ?? true {
             firstError = Example(inputClass: cell.inputClass, sample: sample, message: message, request: ProtocolCodec.encodeRequest(problem))
+        }
+    }
+
+    /// Records a fault met after measuring (while shrinking the worst input): an error of the
+    /// cell, with its message, that is no sample of it.
+    mutating func recordFault(sample: Int, request: String, message: String) {
+        errors += 1
+        if firstError.map({ sample < $0.sample }) ?? true {
+            firstError = Example(inputClass: cell.inputClass, sample: sample, message: message, request: request)
         }
     }
 
@@ -274,13 +301,5 @@ public enum ULPDistance {
         let a = format.ordinal(got), b = format.ordinal(expected)
         if (a < 0) == (b < 0) { return UInt64(abs(a - b)) }
         return UInt64(abs(a)) + UInt64(abs(b))
-    }
-}
-
-extension Problem {
-    /// The one-input problem of output i of an elementwise problem: its x, and its target if any.
-    func element(_ i: Int) -> Problem {
-        Problem(function: function, format: format, outputFormat: outputFormat, logits: [logits[i]],
-                target: targetVector.map { .vector([$0[i]]) })
     }
 }

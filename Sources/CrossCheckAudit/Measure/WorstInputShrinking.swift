@@ -42,49 +42,65 @@ struct WorstInputShrinking: Sendable {
     let budget: Int
     let reference = ReferenceImplementation()
 
-    /// The largest finite error of the implementation on `problem`: the output, its error and the
-    /// two values; nil when either side gives no answer.
-    func largestError(_ problem: Problem) -> (output: Int, ulp: UInt64, got: Double, expected: Double)? {
-        guard let expected = try? reference.evaluate(problem).values,
-              let got = try? implementation.evaluate(problem).values, got.count == expected.count else { return nil }
-        var worst: (output: Int, ulp: UInt64, got: Double, expected: Double)?
-        for i in got.indices {
-            guard let d = ULPDistance.between(got[i], expected[i], in: problem.format) else { continue }
-            if d > (worst?.ulp ?? 0) { worst = (i, d, got[i], expected[i]) }
-        }
-        return worst
+    /// The largest finite error of the implementation on `problem`, in ulps of its output format
+    /// (`CellStatistics.largestError`): the output, its error and the two values; nil when the
+    /// reference cannot decide the problem (its precision cap) or the implementation gives no
+    /// answer of the right length — a candidate without an ulp error to show. Any other
+    /// reference error is a fault and is thrown (the shrinker only offers valid problems).
+    func largestError(_ problem: Problem) throws -> (output: Int, ulp: UInt64, got: Double, expected: Double)? {
+        let expected: [Double], got: [Double]
+        do { expected = try reference.evaluate(problem).values } catch ImplementationError.undecided { return nil }
+        do { got = try implementation.evaluate(problem).values } catch { return nil }
+        guard got.count == expected.count,
+              let e = CellStatistics.largestError(got: got, expected: expected, in: problem.outputFormat) else { return nil }
+        return (e.output, e.ulp, got[e.output], expected[e.output])
     }
 
     /// The worst input of `cell` shrunk while its error stays above the bound; nil when it cannot
     /// be read back or does not get smaller.
-    func shrink(_ cell: CellStatistics) -> ShrunkInput? {
-        guard let worst = cell.worst, let problem = try? ProtocolCodec.decodeRequest(worst.request) else { return nil }
+    func shrink(_ cell: CellStatistics) throws -> ShrunkInput? {
+        guard let worst = cell.worst else { return nil }
+        let problem = try ProtocolCodec.decodeRequest(worst.request)  // written by `CellStatistics.record`
         let bound = cell.bound
+        var fault: (any Error)?
         let (small, _) = Shrinker(budget: budget).shrink(problem) { candidate in
-            largestError(candidate).map { Double($0.ulp) > bound } ?? false
+            guard fault == nil else { return false }
+            do { return try largestError(candidate).map { Double($0.ulp) > bound } ?? false } catch {
+                fault = error
+                return false
+            }
         }
-        guard small != problem, let e = largestError(small), Double(e.ulp) > bound else { return nil }
-        return ShrunkInput(output: e.output, ulp: Double(e.ulp), got: small.format.format(e.got),
-                           expected: small.format.format(e.expected), request: ProtocolCodec.encodeRequest(small))
+        if let fault { throw fault }
+        guard small != problem, let e = try largestError(small), Double(e.ulp) > bound else { return nil }
+        let output = small.outputFormat
+        return ShrunkInput(output: e.output, ulp: Double(e.ulp), got: output.format(e.got),
+                           expected: output.format(e.expected), request: ProtocolCodec.encodeRequest(small))
     }
 
-    /// Shrinks the worst input of every cell that needs it, on `threads` threads (one
-    /// implementation each, from `make`).
-    static func apply(to cells: inout [CellStatistics], parameters: AuditParameters, threads: Int,
-                      make: @escaping @Sendable () -> any SoftmaxImplementation) {
+    /// Shrinks the worst input of every cell that needs it, one thread per implementation given
+    /// (the measuring threads' own: no process of an external command is started for this).
+    static func apply(to cells: inout [CellStatistics], parameters: AuditParameters,
+                      implementations: [any SoftmaxImplementation]) {
         let targets = cellsToShrink(cells)
-        guard !targets.isEmpty else { return }
+        guard !targets.isEmpty, !implementations.isEmpty else { return }
         let snapshot = cells, budget = budget(for: parameters)
         let states = ParallelWork.run(
-            count: targets.count, threads: threads,
-            makeState: { _ in (shrinking: WorstInputShrinking(implementation: make(), budget: budget), found: [Int: ShrunkInput]()) },
+            count: targets.count, threads: implementations.count,
+            makeState: { t in (shrinking: WorstInputShrinking(implementation: implementations[t], budget: budget),
+                               found: [Int: ShrunkInput](), faults: [Int: String]()) },
             body: { state, j in
                 let i = targets[j]
-                if let shrunk = state.shrinking.shrink(snapshot[i]) { state.found[i] = shrunk }
+                do {
+                    if let shrunk = try state.shrinking.shrink(snapshot[i]) { state.found[i] = shrunk }
+                } catch {
+                    state.faults[i] = "while shrinking the worst input: \(AuditRunner.Worker.describe(error))"
+                }
             }
         )
         for state in states {
             for (i, shrunk) in state.found { cells[i].worst?.shrunk = shrunk }
+            // A fault is no sample: counted as an error of the cell (already failing: above its bound).
+            for (i, message) in state.faults { cells[i].recordFault(sample: snapshot[i].worst!.sample, request: snapshot[i].worst!.request, message: message) }
         }
     }
 }

@@ -47,22 +47,35 @@ public enum GoldenVectors {
     /// `directory`; returns how many were written and how many the reference could not settle.
     @discardableResult
     public static func write(_ plan: AuditPlan, to directory: URL, threads: Int, progress: ProgressReporter? = nil) throws(AuditError) -> (written: Int, skipped: Int) {
-        let slots = ParallelWork.Slots<(request: String, vector: String)?>(count: plan.workItemCount)
+        /// A vector, a problem the reference cannot decide (skipped, counted), or a fault.
+        enum Slot: Sendable { case vector(request: String, line: String), undecided, fault(String) }
+        let slots = ParallelWork.Slots<Slot>(count: plan.workItemCount)
         _ = ParallelWork.run(count: plan.workItemCount, threads: threads, progress: progress,
                              atThreadExit: ReferenceImplementation.releaseThreadResources,
                              makeState: { _ in ReferenceImplementation() }) { reference, j in
             let (c, k) = plan.workItem(j)
             let cell = plan.cells[c]
             let problem = plan.problem(cell, k)
-            guard let answer = try? reference.evaluate(problem) else { slots.set(j, nil); return }
+            let answer: Answer
+            do { answer = try reference.evaluate(problem) } catch ImplementationError.undecided {
+                slots.set(j, .undecided)
+                return
+            } catch {
+                slots.set(j, .fault("the reference failed on sample \(k) of \(cell): \(error)"))
+                return
+            }
             let request = ProtocolCodec.encodeRequest(problem)
             let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.outputFormat))}"
-            slots.set(j, (request, line))
+            slots.set(j, .vector(request: request, line: line))
         }
         // Plan order: cell after cell, samples ascending.
         let ordered = (0..<plan.workItemCount).map { j in (plan.workItem(j), j) }.sorted { $0.0 < $1.0 }
         let values = slots.values
-        let kept = ordered.compactMap { values[$0.1] }
+        for case .fault(let why) in ordered.map({ values[$0.1] }) { throw AuditError(.badInput, why) }
+        let kept: [(request: String, vector: String)] = ordered.compactMap {
+            guard case .vector(let request, let line) = values[$0.1] else { return nil }
+            return (request, line)
+        }
         let lines = kept.map(\.vector)
         let requestsText = kept.map(\.request).joined(separator: "\n") + "\n"
         let header = Header(kind: kind, schemaVersion: schemaVersion, parameters: plan.parameters, count: lines.count,

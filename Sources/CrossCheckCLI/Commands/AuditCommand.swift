@@ -44,7 +44,12 @@ public struct AuditCommand: ParsableCommand {
         let subject = make()
         let parameters = try selection.parameters(defaults: defaults?.parameters, claims: subject)
         let plan = try AuditPlan(parameters)
-        if implementation.external != nil { try Preflight.check(subject, name: name) }
+        if implementation.external != nil {
+            try Preflight.check(subject, name: name)
+            // Its claims are read and its first answer seen: end it rather than keep it idle for
+            // the whole audit (each measuring thread starts its own).
+            (subject as? ExternalImplementation)?.stop()
+        }
         let runner = AuditRunner(plan: plan, name: name, threads: selection.threadCount,
                                  progress: selection.progress("audit \(name)"), makeImplementation: make)
         return runner.run()

@@ -23,7 +23,9 @@ public struct CheckCommand: ParsableCommand {
         written (the `regressions:` line says which). A store that cannot be read is an error \
         (exit 4).
 
-        Exit status: 0 when every property holds, 1 otherwise; 4 when the --external command \
+        Exit status: 0 when every property holds (a SKIP is not a failure), 1 when one fails; 5 \
+        when no property checked anything (every one SKIP: no applicable example for the selected \
+        functions and formats, or every example inconclusive); 4 when the --external command \
         does not answer at all (nothing is stored then) or the regression store cannot be read. \
         An --external command that gives no answer within --timeout is killed with its process \
         group and not started again: that property fails (its example is not shrunk nor stored) \
@@ -80,13 +82,13 @@ public struct CheckCommand: ParsableCommand {
     public init() {}
 
     func runExhaustive(_ subject: any SoftmaxImplementation, format: FloatFormat) -> ExitStatus {
-        print("crosscheck check --implementation \(subject.name) --exhaustive-format \(format.rawValue)")
+        print(replayCommand(exhaustive: format))
         var failed = 0
         let sweeps = ExhaustiveSweep.sweeps
         for sweep in sweeps {
             let result = ExhaustiveSweep.run(subject, reference: ReferenceImplementation(), format: format, sweeps: [sweep])[0]
             let bound = implementation.maxULP ?? subject.maximumULPError(sweep.function, format)
-            let ok = result.worstULP <= bound && result.wrongNonFinite == 0
+            let ok = result.holds(to: bound)
             if !ok { failed += 1 }
             print((ok ? "PASS " : "FAIL ") + result.line)
             fflush(nil)
@@ -107,6 +109,16 @@ public struct CheckCommand: ParsableCommand {
             throw ValidationError("--exhaustive-format takes a 16- or 8-bit format (2^\(format.bitWidth) inputs of \(format.rawValue) are for `crosscheck audit --exhaustive`, sharded)")
         }
         if exhaustiveFormat != nil && exhaustiveFloat16 { throw ValidationError("--exhaustive-float16 and --exhaustive-format: give one") }
+        if exhaustiveSweepFormat != nil {
+            // The sweeps are fixed (every function and target of `ExhaustiveSweep.sweeps`): options
+            // that select or draw catalog examples would be silently ignored.
+            let ignored = [("--function", !function.isEmpty), ("--format", !format.isEmpty), ("--property", !property.isEmpty),
+                           ("--output-format", outputFormat != nil), ("--seed", seed != nil), ("--examples", examples != nil),
+                           ("--coverage", coverage)].filter(\.1).map(\.0)
+            if !ignored.isEmpty {
+                throw ValidationError("\(ignored.joined(separator: ", ")) cannot be combined with --exhaustive-format/--exhaustive-float16 (the sweeps cover every function and input of the format)")
+            }
+        }
         if let examples, !(0...1_000_000_000).contains(examples) { throw ValidationError("--examples must be in 0...1000000000, got \(examples)") }
     }
 
@@ -199,12 +211,33 @@ public struct CheckCommand: ParsableCommand {
         let inconclusive = outcomes.reduce(0) { $0 + $1.inconclusive }
         print("\(outcomes.count - failed - skipped) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped (no applicable example)" : "")
               + (inconclusive > 0 ? "; \(inconclusive) inconclusive examples (the reference could not decide them)" : ""))
-        return failed > 0 ? .failed : .passed
+        if failed > 0 { return .failed }
+        if failed + skipped == outcomes.count { print("nothing checked: every property was skipped"); return .nothingChecked }
+        return .passed
     }
 
     /// The command line that replays this run (of one property, when given), runnable as pasted
     /// in a POSIX shell: every option that decides the examples, arguments quoted where needed.
     func replayCommand(seed: UInt64, property only: String? = nil) -> String {
+        var words = implementationWords()
+        words += ["--seed", "\(seed)"]
+        if let examples { words += ["--examples", "\(examples)"] }
+        if !format.isEmpty { words += ["--format"] + format.map(\.rawValue) }
+        if let outputFormat { words += ["--output-format", outputFormat.rawValue] }
+        if !function.isEmpty { words += ["--function"] + function.map(\.name) }
+        if let only { words += ["--property", only] } else if !property.isEmpty { words += ["--property"] + property }
+        if let regressions { words += ["--regressions", regressions] }
+        if noSave { words += ["--no-save"] }
+        return words.map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    /// The command line that replays the exhaustive sweep of `format`, as pasted in a POSIX shell.
+    func replayCommand(exhaustive format: FloatFormat) -> String {
+        (implementationWords() + ["--exhaustive-format", format.rawValue]).map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    /// `crosscheck check` and the options that choose the implementation and its bound.
+    func implementationWords() -> [String] {
         var words = ["crosscheck", "check"]
         if let external = implementation.external {
             words += ["--external", external]
@@ -213,14 +246,7 @@ public struct CheckCommand: ParsableCommand {
             words += ["--implementation", name.name]
         }
         if let maxULP = implementation.maxULP { words += ["--max-ulp", "\(maxULP)"] }
-        words += ["--seed", "\(seed)"]
-        if let examples { words += ["--examples", "\(examples)"] }
-        if !format.isEmpty { words += ["--format"] + format.map(\.rawValue) }
-        if !function.isEmpty { words += ["--function"] + function.map(\.name) }
-        if let only { words += ["--property", only] } else if !property.isEmpty { words += ["--property"] + property }
-        if let regressions { words += ["--regressions", regressions] }
-        if noSave { words += ["--no-save"] }
-        return words.map(Self.shellQuoted).joined(separator: " ")
+        return words
     }
 
     /// `word` as one POSIX shell word: unchanged when it has only safe characters, else in single
