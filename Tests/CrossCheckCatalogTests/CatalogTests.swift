@@ -30,6 +30,8 @@ import Testing
         #"{"function":"cross_entropy_grad","format":"float64","logits":["-0.9999999999999999","0.0"],"temperature":"0.00048828125","target":0}"#,
         #"{"function":"cross_entropy_grad","format":"float64","logits":["0.9999847412109375","0.9999999999999999"],"temperature":"0.00048828125","target":1}"#,
         #"{"function":"cross_entropy_grad","format":"float64","logits":["0.9999999999999999","0.0"],"temperature":"0.001953125","target":1}"#,
+        // Seed 30: T the least normal Double, T·T underflowed and the tolerance was NaN.
+        #"{"function":"cross_entropy_grad","format":"float64","logits":["0.0"],"temperature":"2.2250738585072014e-308","target":0}"#,
     ])
     func referenceDerivativeOnLogitsBesideABinade(_ line: String) throws {
         let problem = try ProtocolCodec.decodeRequest(line)
