@@ -304,7 +304,14 @@ public enum SoftmaxKernels {
         if S.floatFormat == .float32 {
             correctlyRoundedFloat(kind, x, t, out)
         } else if kind.isPrecise && S.isDoubleFormat {
-            for i in x.indices { out[i] = ElementwiseKernel<S, ExtendedDoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
+            // Ziv's strategy: the rare σ − t that cancels beyond double-double's reach is redone
+            // in Extended192 by the same kernel (WorkingArithmetic.swift).
+            for i in x.indices {
+                var cancelled = false
+                let ti = t?[i] ?? 0
+                let v = ElementwiseKernel<S, ExtendedDoubleDouble>.evaluate(kind, x[i], ti, cancelled: &cancelled)
+                out[i] = cancelled ? ElementwiseKernel<S, Extended192>.evaluate(kind, x[i], ti) : v
+            }
         } else if kind.isPrecise || S.isDoubleFormat {
             for i in x.indices { out[i] = ElementwiseKernel<S, DoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
         } else {

@@ -96,4 +96,21 @@ extension ExtendedDoubleDouble: WorkingArithmetic {
     func rounded<T: KernelScalar>(to: T.Type, scale n: Int) -> T {
         m.rounded(to: T.self, scale: e + n)
     }
+
+    /// Ziv's test: the binade of `sum` more than `bits` below the larger binade of a and b (or
+    /// sum = 0 with a term that is not). Non-finite values are never flagged (a retry would
+    /// give the same). m.hi ∈ [1, 2), so the binade is e.
+    @inline(__always)
+    static func hasCancelled(_ sum: Self, _ a: Self, _ b: Self, bits: Int) -> Bool {
+        hasCancelled(sum, below: a.m.hi == 0 ? b : b.m.hi == 0 || a.e >= b.e ? a : b, bits: bits)
+    }
+
+    @inline(__always)
+    static func hasCancelled(_ result: Self, below scale: Self, bits: Int) -> Bool {
+        guard result.m.hi.isFinite, scale.m.hi.isFinite, scale.m.hi != 0 else { return false }
+        return result.m.hi == 0 || result.e < scale.e - bits
+    }
+
+    static var checksCancellation: Bool { true }
+    var magnitude: Self { m.hi < 0 ? -self : self }
 }
