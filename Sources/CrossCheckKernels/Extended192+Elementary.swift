@@ -8,7 +8,7 @@ import Darwin
 
 // exp, expm1 and log1p in Extended192, and its conformance to `WorkingArithmetic`: the retry of
 // the binary64 kernels runs the same generic kernels in this type. Speed is secondary (the retry
-// is rare): plain Taylor series, no tables. ε = 2⁻¹⁹⁰ bounds one operation (Extended192.swift).
+// is rare): plain Taylor series, no tables. ε = 2⁻¹⁸⁹ bounds one operation (Extended192.swift).
 //
 // exp(x) = 2ⁿ·e^r,  n = round(x/ln 2),  r = x − n·ln 2,  |r| ≤ 0.347 (+ tiny), |x| < 2¹²:
 //   ln 2 is the constant below, truncated to 192 bits (error < 2⁻¹⁹³); |n| < 2¹³, so n·ln 2 has
@@ -16,7 +16,7 @@ import Darwin
 //   < 2⁻¹⁷⁶ from r. e^r = Σ_{k≤38} rᵏ/k! by Horner: truncation < 0.347³⁹/39! < 2⁻²⁰⁰; the
 //   coefficients 1/k! are computed once by k divisions (relative error < k·2⁻¹⁹¹ < 2⁻¹⁸⁴);
 //   Horner with |r| < 0.35 adds ≤ 2ε per step to partial sums that stay within a factor 1.5 of
-//   each other: < 120ε < 2⁻¹⁸³. In all e^x ≤ 2⁻¹⁷⁵ relative, as mantissa·2ⁿ: it never
+//   each other: < 120ε < 2⁻¹⁸². In all e^x ≤ 2⁻¹⁷⁵ relative, as mantissa·2ⁿ: it never
 //   underflows (0 below e^{−4096}, +inf above e^{4096}, as ExtendedDoubleDouble).
 // expm1(x), |x| ≤ 0.75: x·Σ_{k≤45} xᵏ/(k+1)!, truncation < 0.75⁴⁶/47! < 2⁻²¹⁰; the sum is at least
 //   (1 − e^{−0.75})/0.75 > 0.7 and its Horner steps add < 2⁻¹⁸⁰ in all: ≤ 2⁻¹⁷⁹ relative to expm1
@@ -88,11 +88,7 @@ extension Extended192: WorkingArithmetic {
     static let one = Extended192(1.0)
     static var tracksExponent: Bool { false }
     var isZero: Bool { kind == .zero }
-    var magnitude: Extended192 {
-        var r = self
-        if kind != .nan { r.negative = false }
-        return r
-    }
+    var binade: Int { kind == .finite ? exponent : kind == .zero ? Binade.zero : Binade.infinite }
 
     static func difference(_ a: Double, _ b: Double) -> Extended192 { Extended192(a) - Extended192(b) }
     static func product(_ a: Double, _ b: Double) -> Extended192 { Extended192(a) * Extended192(b) }

@@ -3,20 +3,21 @@
 //
 // Why not a third Double word: a triple-double's error bounds under cancellation depend on
 // renormalization algorithms whose proofs are long; an integer significand has one error source
-// per operation, the final truncation, and its exponent is unbounded (binary64 logits can be
+// per +, −, × (the final truncation), and its exponent is unbounded (binary64 logits can be
 // subnormal and their differences far below Double's range), so no extended-range wrapper is
 // needed on top.
 //
 // A finite nonzero value is (−1)^negative · s · 2^(exponent − 191) with the integer
 // s = high·2¹²⁸ + middle·2⁶⁴ + low ∈ [2¹⁹¹, 2¹⁹²), so |value| ∈ [2^exponent, 2^(exponent+1)).
-// Zero (signed), ±infinity and NaN are kinds of their own. Every operation forms its exact result
-// (or one within 2⁻³⁸³ relative of it) in 384 bits and truncates it to 192:
+// Zero (signed), ±infinity and NaN are kinds of their own. +, − and × form the exact result (or
+// one within 2⁻³⁸² relative of it) in 384 bits and truncate it to 192; ÷ multiplies by a
+// reciprocal:
 //   +, −     relative error < 2⁻¹⁹¹ of the result, cancellation included (the operands are aligned
 //            in 384 bits: what a shift beyond them drops is < 2⁻³⁸² of the larger operand, and a
 //            shift by more than one bit leaves a result above half of it)
 //   ×        relative error < 2⁻¹⁹¹ (the exact 384-bit product, truncated)
-//   ÷        relative error < 2⁻¹⁹¹ (192 steps of restoring division: the truncated quotient)
-// Operations with Doubles convert them first (exactly). Let ε = 2⁻¹⁹⁰ bound each operation.
+//   ÷        relative error < 2⁻¹⁸⁹ (Newton's iteration for the reciprocal, one correction)
+// Operations with Doubles convert them first (exactly). Let ε = 2⁻¹⁸⁹ bound each operation.
 
 /// A finite value's significand and the exact results of operations on significands: 384 bits as
 /// six limbs, least significant first.
@@ -221,26 +222,16 @@ struct Extended192: Sendable {
 
     static func / (a: Extended192, b: Extended192) -> Extended192 {
         guard a.kind == .finite && b.kind == .finite else { return Extended192(a.standIn / b.standIn) }
-        // Restoring division of the significands: r < 2·s_b throughout, so r fits in four limbs;
-        // with r = s_a (or 2s_a when s_a < s_b) the quotient's first bit is 1, and 192 bits of it
-        // are the truncated quotient of s_a/s_b (or 2s_a/s_b) ∈ [1, 2) scaled by 2¹⁹¹.
-        let divisor = Limbs384(b.high, b.middle, b.low).shiftedRight(192)
-        var remainder = Limbs384(a.high, a.middle, a.low).shiftedRight(192)
-        var e = a.exponent - b.exponent
-        if (a.high, a.middle, a.low) < (b.high, b.middle, b.low) {
-            remainder = remainder.shiftedLeft(1)
-            e -= 1
-        }
-        var quotient = Limbs384()
-        for _ in 0..<192 {
-            quotient = quotient.shiftedLeft(1)
-            if !remainder.isBelow(divisor) {
-                remainder = remainder.subtracting(divisor)
-                quotient[0] |= 1
-            }
-            remainder = remainder.shiftedLeft(1)
-        }
-        return Extended192(negative: a.negative != b.negative, limbs: quotient.shiftedLeft(192), exponent: e)
+        // Newton's iteration for 1/b′, b′ = b·2^(−exponent) ∈ [1, 2): with y = (1 + δ)/b′,
+        // y + y(1 − b′y) = (1 − δ² + η)/b′, |η| < 1.5·2⁻¹⁹⁰ (the product b′y truncated, the
+        // rest of second order). From the Double reciprocal (|δ| < 2⁻⁵¹): 2⁻¹⁰², then < 2⁻¹⁸⁹·⁴.
+        // q = a·y and one correction q + y(a − b′q) leave ≤ 2⁻¹⁹¹ (b′q) + 2⁻¹⁹¹ (the sum) + δq·δ:
+        // relative error < 2⁻¹⁸⁹ in all.
+        let divisor = b.scaled(by: -b.exponent)
+        var y = Extended192(1 / divisor.leading)
+        for _ in 0..<2 { y = y + y * (Extended192.one - divisor * y) }
+        let q = a * y
+        return (q + y * (a - divisor * q)).scaled(by: -b.exponent)
     }
 
     static func + (a: Extended192, b: Double) -> Extended192 { a + Extended192(b) }
@@ -253,14 +244,6 @@ struct Extended192: Sendable {
         var r = self
         if kind == .finite { r.exponent += n }
         return r
-    }
-}
-
-extension Limbs384 {
-    /// self < other (as unsigned integers).
-    func isBelow(_ other: Limbs384) -> Bool {
-        for i in stride(from: 5, through: 0, by: -1) where self[i] != other[i] { return self[i] < other[i] }
-        return false
     }
 }
 

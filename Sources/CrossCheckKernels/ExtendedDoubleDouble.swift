@@ -97,20 +97,16 @@ extension ExtendedDoubleDouble: WorkingArithmetic {
         m.rounded(to: T.self, scale: e + n)
     }
 
-    /// Ziv's test: the binade of `sum` more than `bits` below the larger binade of a and b (or
-    /// sum = 0 with a term that is not). Non-finite values are never flagged (a retry would
-    /// give the same). m.hi ∈ [1, 2), so the binade is e.
-    @inline(__always)
-    static func hasCancelled(_ sum: Self, _ a: Self, _ b: Self, bits: Int) -> Bool {
-        hasCancelled(sum, below: a.m.hi == 0 ? b : b.m.hi == 0 || a.e >= b.e ? a : b, bits: bits)
-    }
+    /// m.hi ∈ [1, 2): the binade is e.
+    var binade: Int { m.hi == 0 ? Binade.zero : m.hi.isFinite ? e : Binade.infinite }
 
+    /// Ziv's test (WorkingArithmetic.swift): one compare of exponents. A non-finite result is
+    /// never flagged (a retry would give the same), nor anything beside a zero or non-finite bound.
     @inline(__always)
-    static func hasCancelled(_ result: Self, below scale: Self, bits: Int) -> Bool {
-        guard result.m.hi.isFinite, scale.m.hi.isFinite, scale.m.hi != 0 else { return false }
-        return result.m.hi == 0 || result.e < scale.e - bits
+    static func hasCancelled(_ result: Self, belowBinade bound: Int, bits: Int) -> Bool {
+        guard result.m.hi.isFinite, bound > Binade.zero / 2, bound < Binade.infinite / 2 else { return false }
+        return result.m.hi == 0 || result.e < bound - bits
     }
 
     static var checksCancellation: Bool { true }
-    var magnitude: Self { m.hi < 0 ? -self : self }
 }

@@ -75,11 +75,14 @@ final class RowWorkspace<T: KernelScalar, W: WorkingArithmetic> {
     var cancelled = false
     /// The threshold of Ziv's test for rows of this length (`CancellationThreshold.row`).
     let cancellationBits: Int
+    /// ⌈log₂ classes⌉: a sum over the row is below 2^(its largest term's binade + 1 + this).
+    let classesBinade: Int
 
     init(classes: Int, temperature: Double) {
         self.classes = classes
         self.temperature = temperature
         cancellationBits = CancellationThreshold.row(classes: classes)
+        classesBinade = Binade.sumOf(classes)
         x = .allocate(capacity: classes)
         e = .allocate(capacity: classes)
         f = .allocate(capacity: classes)

@@ -39,10 +39,10 @@ extension RowWorkspace {
         if W.hasCancelled(sum, a, b, bits: cancellationBits) { cancelled = true }
     }
 
-    /// Flags the row when `result` lies beyond the row threshold below `scale`, a bound of the
-    /// magnitudes of the terms its error is proportional to.
-    @inline(__always) func note(_ result: W, below scale: W) {
-        if W.hasCancelled(result, below: scale, bits: cancellationBits) { cancelled = true }
+    /// Flags the row when `result` lies beyond the row threshold below 2^bound, a bound of the
+    /// terms its error is proportional to.
+    @inline(__always) func note(_ result: W, belowBinade bound: Int) {
+        if W.hasCancelled(result, belowBinade: bound, bits: cancellationBits) { cancelled = true }
     }
 
     private func fill(_ out: UnsafeMutablePointer<T>, _ v: T) {
@@ -241,8 +241,9 @@ extension RowWorkspace {
     /// Dᵢ = (1 − tᵢc) + (fᵢ − F·tᵢ) − E_far·tᵢ (c = #near, F = Σ_near f, E_far = Σ_far e; 1 − tᵢc
     /// exact), so uniform targets on tied logits leave the differences of the fᵢ, not 0; for a far
     /// class eᵢ − tᵢS. Only accidental cancellation (tᵢ within 2⁻⁴⁰ of pᵢ) remains; with it each
-    /// Dᵢ comes with `scale`, the sum of its terms' magnitudes (its error is ≤ w·scale), when W
-    /// checks cancellation (binary64: Ziv's test of the results built from the Dᵢ), else 0.
+    /// Dᵢ comes with `bound`, a binade above the sum of its terms' magnitudes (Σ|terms| < 2^bound;
+    /// its error is ≤ w·Σ|terms|), when W checks cancellation (binary64: Ziv's test of the results
+    /// built from the Dᵢ), else 0.
     private struct Residuals {
         let oneHot: Int?
         let restOfOneHot: W
@@ -259,21 +260,22 @@ extension RowWorkspace {
         return Residuals(oneHot: oneHot, restOfOneHot: rest, near: near, fNear: fNear, eFar: eFar)
     }
 
-    @inline(__always) private func residual(_ i: Int, _ t: RowTargets<T>, _ r: Residuals) -> (value: W, scale: W) {
+    @inline(__always) private func residual(_ i: Int, _ t: RowTargets<T>, _ r: Residuals) -> (value: W, bound: Int) {
         if let y = r.oneHot {
             let d = i == y ? -r.restOfOneHot : e[i].plain
-            return (d, W.checksCancellation ? d.magnitude : .zero)
+            return (d, W.checksCancellation ? d.binade + 1 : 0)
         }
         let ti = t.value(i)
         if isNear(i) {
             let whole = W.one - W.product(ti, r.near)
             let (nearPart, farPart) = (r.fNear * ti, r.eFar * ti)
             let d = whole + (f[i] - nearPart) - farPart
-            guard W.checksCancellation else { return (d, .zero) }
-            return (d, whole.magnitude + f[i].magnitude + nearPart.magnitude + farPart.magnitude)
+            guard W.checksCancellation else { return (d, 0) }
+            return (d, max(whole.binade, f[i].binade, nearPart.binade, farPart.binade) + 3)  // 4 terms < 2^(max + 1) each
         }
         let targetPart = S * ti
-        return (e[i].plain - targetPart, W.checksCancellation ? e[i].plain + targetPart.magnitude : .zero)
+        let d = e[i].plain - targetPart
+        return (d, W.checksCancellation ? max(e[i].plain.binade, targetPart.binade) + 2 : 0)
     }
 
     func mseSoftmax(_ z: UnsafeBufferPointer<T>, _ t: RowTargets<T>) -> T {
@@ -289,14 +291,15 @@ extension RowWorkspace {
             return round(total)
         case .finite:
             let r = residuals(t)
-            // Σ Dᵢ² has error ≤ w·Σ 2|Dᵢ|·scaleᵢ: Ziv's test against that.
-            var total = W.zero, errorScale = W.zero
+            // Σ Dᵢ² has error ≤ w·Σ 2|Dᵢ|·Σ|terms of Dᵢ| < w·2^(max(binade Dᵢ + boundᵢ) + 2 + ⌈log₂ n⌉):
+            // Ziv's test against that.
+            var total = W.zero, errorBinade = Binade.zero
             for i in 0..<classes {
-                let (d, scale) = residual(i, t, r)
+                let (d, bound) = residual(i, t, r)
                 total = total + d * d
-                if W.checksCancellation { errorScale = errorScale + d.magnitude * scale * 2 }
+                if W.checksCancellation { errorBinade = max(errorBinade, d.binade + bound) }
             }
-            if W.checksCancellation { note(total, below: errorScale) }
+            if W.checksCancellation { note(total, belowBinade: errorBinade + 2 + classesBinade) }
             return round(total / (S * S))
         }
     }
@@ -329,24 +332,25 @@ extension RowWorkspace {
         case .finite:
             let r = residuals(t)
             // suffix[j] = Σ_{i>j} Dᵢeᵢ; the forward pass carries the prefix Σ_{i<j} Dᵢeᵢ.
-            // Nⱼ has error ≤ w·(scaleⱼRⱼ + Σᵢ scaleᵢeᵢ) (the residuals' errors, which the sums
-            // carry): Ziv's test against that, when W checks cancellation.
+            // Nⱼ has error ≤ w·(Σ|terms of Dⱼ|·Rⱼ + 2Σᵢ Σ|terms of Dᵢ|·eᵢ) (the residuals' errors,
+            // which the sums carry, and the sums' own): Ziv's test against a binade above that.
             let suffix = scratch
-            var running = W.zero, weightedScales = W.zero
+            var running = W.zero, weightedBinade = Binade.zero
             for i in stride(from: classes - 1, through: 0, by: -1) {
                 suffix[i] = running
-                let (di, scale) = residual(i, t, r)
+                let (di, bound) = residual(i, t, r)
                 running = running + di * e[i].plain
-                if W.checksCancellation { weightedScales = weightedScales + scale * e[i].plain }
+                if W.checksCancellation { weightedBinade = max(weightedBinade, bound + e[i].plain.binade + 1) }
             }
+            let sumsBinade = weightedBinade + classesBinade + 1
             let scale = W(2) / (S * S * S)
             var prefix = W.zero
             for j in 0..<classes {
-                let (dj, djScale) = residual(j, t, r)
+                let (dj, djBound) = residual(j, t, r)
                 let ej = e[j].plain
                 let rest = j == k ? s.plain : S - ej
                 let n = dj * rest - (prefix + suffix[j])
-                if W.checksCancellation && !e[j].isZero { note(n, below: djScale * rest + weightedScales) }
+                if W.checksCancellation && !e[j].isZero { note(n, belowBinade: max(djBound + rest.binade + 1, sumsBinade) + 1) }
                 out[j] = e[j].isZero ? 0 : (e[j] * (n * scale)).divided(by: temperature).rounded(to: T.self)
                 prefix = prefix + dj * ej
             }

@@ -80,26 +80,44 @@ protocol WorkingArithmetic: Sendable {
     func scaled(by n: Int) -> Self
     /// self·2ⁿ rounded to the format T (correctly, up to the error already in self).
     func rounded<T: KernelScalar>(to: T.Type, scale n: Int) -> T
-    /// Ziv's test, where `sum` was formed from the terms a and b: true when the working precision
-    /// may not suffice for the binary64 claim and a more precise type should redo the work —
-    /// |sum| < 2^(−bits)·max(|a|, |b|) (by binary exponents: a sum not flagged is ≥ 2^(−bits−2)·
-    /// (|a| + |b|)). Only ExtendedDoubleDouble answers true; every other type never (its callers
-    /// have no retry), so the test costs the Float16/bfloat16/Float paths nothing.
-    static func hasCancelled(_ sum: Self, _ a: Self, _ b: Self, bits: Int) -> Bool
-    /// Ziv's test against a bound of the terms' magnitudes (a sum of |term|s that a result's error
-    /// is proportional to): true when |result| < 2^(−bits)·scale, compared by binary exponents.
-    static func hasCancelled(_ result: Self, below scale: Self, bits: Int) -> Bool
+    /// The binary exponent b of a finite nonzero value, |self| ∈ [2^b, 2^(b+1)); `Binade.zero`
+    /// for 0 and `Binade.infinite` for ±inf and NaN (so that sums of binades cannot overflow).
+    var binade: Int { get }
+    /// Ziv's test: true when the working precision may not suffice for the binary64 claim and a
+    /// more precise type should redo the work — `result` lies in a binade more than `bits` below
+    /// `bound`, the binade of a bound of the terms its error is proportional to (or result = 0
+    /// beside a nonzero bound). Only ExtendedDoubleDouble answers true; every other type never
+    /// (its callers have no retry), so the test costs the Float16/bfloat16/Float paths nothing.
+    static func hasCancelled(_ result: Self, belowBinade bound: Int, bits: Int) -> Bool
     /// True for the one type whose `hasCancelled` can answer true (ExtendedDoubleDouble): kernels
-    /// gather the magnitudes of terms for the test only then.
+    /// gather the binades of terms for the test only then.
     static var checksCancellation: Bool { get }
-    /// |self|.
-    var magnitude: Self { get }
 }
 
 extension WorkingArithmetic {
-    @inline(__always) static func hasCancelled(_ sum: Self, _ a: Self, _ b: Self, bits: Int) -> Bool { false }
-    @inline(__always) static func hasCancelled(_ result: Self, below scale: Self, bits: Int) -> Bool { false }
+    @inline(__always) static func hasCancelled(_ result: Self, belowBinade bound: Int, bits: Int) -> Bool { false }
     @inline(__always) static var checksCancellation: Bool { false }
+
+    /// Ziv's test where `sum` was formed from the terms a and b: |sum| < 2^(−bits)·max(|a|, |b|)
+    /// by binades (a sum not flagged is ≥ 2^(−bits−2)·(|a| + |b|)).
+    @inline(__always) static func hasCancelled(_ sum: Self, _ a: Self, _ b: Self, bits: Int) -> Bool {
+        checksCancellation && hasCancelled(sum, belowBinade: Swift.max(a.binade, b.binade), bits: bits)
+    }
+}
+
+/// Binades of special values, far outside every finite one (2⁴⁰ binades) so that sums of a few
+/// binades stay ordered and cannot overflow.
+enum Binade {
+    static let zero = -(1 << 40)
+    static let infinite = 1 << 40
+
+    /// The binade of a Double.
+    @inline(__always) static func of(_ x: Double) -> Int {
+        x == 0 ? zero : x.isFinite ? Int(x.exponent) : infinite
+    }
+
+    /// ⌈log₂ n⌉ for n ≥ 1: a sum of n terms below 2^b is below 2^(b + this).
+    @inline(__always) static func sumOf(_ n: Int) -> Int { n <= 1 ? 0 : (n - 1).bitWidth - (n - 1).leadingZeroBitCount }
 }
 
 /// The thresholds of Ziv's test (see the file comment).
@@ -113,6 +131,7 @@ enum CancellationThreshold {
 
 extension Double: WorkingArithmetic {
     static var one: Double { 1 }
+    var binade: Int { Binade.of(self) }
     static var tracksExponent: Bool { false }
     var leading: Double { self }
     var isZero: Bool { self == 0 }
@@ -128,7 +147,7 @@ extension Double: WorkingArithmetic {
 
 extension DoubleDouble: WorkingArithmetic {
     static var tracksExponent: Bool { true }
-    var magnitude: DoubleDouble { hi < 0 ? -self : self }
+    var binade: Int { Binade.of(hi) }
     var doubleDouble: DoubleDouble { self }
     var leading: Double { hi }
     static func exp(_ x: DoubleDouble) -> Scaled<DoubleDouble> {

@@ -82,7 +82,7 @@ import Testing
         #expect(bits <= -173, "log1p(\(s)): 2^\(bits)")
     }
 
-    /// +, −, ×, ÷ within 2⁻¹⁹⁰ on operands of 192 bits: sums of three Doubles at various scales,
+    /// +, −, × within 2⁻¹⁹⁰ and ÷ within 2⁻¹⁸⁹ on operands of 192 bits: sums of three Doubles at various scales,
     /// cancelling sums, subnormal Doubles.
     @Test func arithmeticIsWithinItsBound() {
         var rng = SplitMix64(seed: 192)
@@ -104,12 +104,12 @@ import Testing
             ]
             for (name, got, expected) in cases where !expected.isZero {
                 let bits = Self.errorBits(got, expected)
-                #expect(bits <= -190, "\(name): 2^\(bits)")
+                #expect(bits <= (name == "÷" ? -189 : -190), "\(name): 2^\(bits)")
             }
         }
         #expect(Self.errorBits((Extended192(1) + Extended192(0x1p-150)) - 1, Self.mp(0x1p-150)) == -.infinity)  // exact
         #expect(((Extended192(1) + Extended192(0x1p-1074)) - 1).isZero)  // below the last of 192 bits
-        #expect(Self.errorBits(Extended192(0x1.8p-1070) / Extended192(3), MPFloat.quotient(Self.mp(0x1.8p-1070), Self.mp(3), precision: 400)) <= -190)
+        #expect(Self.errorBits(Extended192(0x1.8p-1070) / Extended192(3), MPFloat.quotient(Self.mp(0x1.8p-1070), Self.mp(3), precision: 400)) <= -189)
     }
 
     /// Rounding to binary64 (nearest, ties to even, gradual underflow) agrees with MPFR's.
