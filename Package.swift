@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossCheckKernelsTests",
-            dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore"]
+            dependencies: ["CrossCheckKernels", "CrossCheckReference", "CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore", "ArbitraryPrecision"]
         ),
         .testTarget(name: "CrossCheckPropertiesTests", dependencies: ["CrossCheckProperties", "CrossCheckProtocol", "CrossCheckCore"]),
         .testTarget(

@@ -66,7 +66,9 @@ public enum TargetsBuffer<Scalar: KernelScalar> {
 ///
 /// Working arithmetic (`WorkingArithmetic.swift`): Float16 and Float compute in Double where
 /// nothing cancels and in double-double where results are small differences; Double computes in
-/// double-double (extended-range double-double for the cancelling functions).
+/// double-double (extended-range double-double for the cancelling functions, whose rare results
+/// that cancel more than ≈ 2³⁰…2⁴⁰ below their terms are computed again in 192-bit `Extended192`:
+/// Ziv's strategy).
 ///
 /// Vector path (`FastRows.swift`, C target `_CrossCheckKernelsC`): softmax, log_softmax, LSE and
 /// cross-entropy with class indices (loss and gradient) run SIMD kernels (AVX-512, AVX2 or portable,
@@ -207,10 +209,10 @@ public enum SoftmaxKernels {
     /// log1p(s) − x_y, or (Σt)·log1p(s) − N/T with N = Σᵢ tᵢ(zᵢ − max) and Σt accumulated exactly
     /// (targets of both signs cancel there without error; see `ExactDotProduct`), in double-double
     /// (extended-range for Double, as N/T may leave Double's range while the loss does not).
-    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double), up to the accidental cancellation of
-    /// (Σt)·log S against N/T (a transcendental against a rational value: a result 2⁻⁴⁰ below them
-    /// keeps ≈ 60 bits). For weights, smoothing, reductions and a fused gradient see
-    /// `CrossEntropyLoss`.
+    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double). (Σt)·log S and N/T (a transcendental against a
+    /// rational value) can cancel by accident; in binary64 a row whose loss lies more than
+    /// 2^(44 − ⌈log₂(n + 1024)⌉) below them is computed again in Extended192. For weights,
+    /// smoothing, reductions and a fused gradient see `CrossEntropyLoss`.
     @_specialize(where S == Float16)
     @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
@@ -236,7 +238,9 @@ public enum SoftmaxKernels {
     ///
     /// Class y: pᵢ/T and −(Σ_{i≠y} eᵢ)/(S·T), never pᵧ − 1. Soft t: in double-double, with the
     /// near/far decomposition of RowFunctions.swift (ties, subnormal logits and large T leave
-    /// exact small results). ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
+    /// exact small results). ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double: a row with an output
+    /// (Σt)eᵢ − tᵢS that cancels beyond double-double's reach — targets close to the prediction —
+    /// is computed again in Extended192).
     @_specialize(where S == Float16)
     @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
@@ -259,7 +263,8 @@ public enum SoftmaxKernels {
     /// Σᵢ (softmax(z/T)ᵢ − tᵢ)² of each row into `out` (one per row).
     ///
     /// Σ Dᵢ²/S² with Dᵢ = eᵢ − tᵢS formed without cancellation of the integer parts (double-double);
-    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
+    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double: targets close to the prediction make the Dᵢ
+    /// cancel by accident; such rows are computed again in Extended192).
     @_specialize(where S == Float16)
     @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
@@ -277,7 +282,8 @@ public enum SoftmaxKernels {
     ///
     /// 2eⱼNⱼ/(S³T) with Nⱼ as sums of one-signed terms wherever a tie or a dominant class would make
     /// the textbook formula cancel (RowFunctions.swift); double-double, extended range for Double.
-    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double), up to accidental cancellation.
+    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double: rows whose Nⱼ cancel by accident, against the
+    /// magnitudes of their terms, are computed again in Extended192).
     @_specialize(where S == Float16)
     @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
@@ -304,7 +310,14 @@ public enum SoftmaxKernels {
         if S.floatFormat == .float32 {
             correctlyRoundedFloat(kind, x, t, out)
         } else if kind.isPrecise && S.isDoubleFormat {
-            for i in x.indices { out[i] = ElementwiseKernel<S, ExtendedDoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
+            // Ziv's strategy: the rare σ − t that cancels beyond double-double's reach is redone
+            // in Extended192 by the same kernel (WorkingArithmetic.swift).
+            for i in x.indices {
+                var cancelled = false
+                let ti = t?[i] ?? 0
+                let v = ElementwiseKernel<S, ExtendedDoubleDouble>.evaluate(kind, x[i], ti, cancelled: &cancelled)
+                out[i] = cancelled ? ElementwiseKernel<S, Extended192>.evaluate(kind, x[i], ti) : v
+            }
         } else if kind.isPrecise || S.isDoubleFormat {
             for i in x.indices { out[i] = ElementwiseKernel<S, DoubleDouble>.evaluate(kind, x[i], t?[i] ?? 0) }
         } else {
@@ -347,7 +360,8 @@ public enum SoftmaxKernels {
     }
 
     /// σ(x) − t elementwise: (½ − t) + ½tanh(x/2) near 0, (1 − t) − σ(−x) or σ(x) − t elsewhere,
-    /// in double-double; ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double).
+    /// in double-double; ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double: a difference more than 2⁴⁰
+    /// below σ and t is computed again in Extended192; the same for the two functions below).
     @_specialize(where S == Float16)
     @_specialize(where S == BFloat16)
     @_specialize(where S == Float)

@@ -12,6 +12,9 @@
 //   mse    = (σ − t)²,  mse′ = 2(σ − t)·σ(x)·σ(−x)
 // σ and bce run in Double for Float16/Float (no cancellation); σ − t and what uses it run in
 // double-double in every format (σ(x) − ½ for x ≈ 10⁻⁴⁰ is x/4, lost in Double).
+// Binary64: σ − t is tested where it is formed (`WorkingArithmetic.hasCancelled`, 40 bits): a
+// result more than 2⁴⁰ below σ and t (t close to σ(x)) is flagged, and the caller evaluates it
+// again in Extended192 (Ziv's strategy; bound argument in WorkingArithmetic.swift).
 // x = ±inf gives the limits: σ = 1 or 0, bce(+inf, t) = 0 if t = 1 else +inf, bce(−inf, t) = 0
 // if t = 0 else +inf, σ − t = 1 − t or −t, mse′ = 0.
 
@@ -30,6 +33,14 @@ enum ElementwiseKind: Sendable {
 
 enum ElementwiseKernel<T: KernelScalar, W: WorkingArithmetic> {
     static func evaluate(_ kind: ElementwiseKind, _ x: T, _ target: T) -> T {
+        var cancelled = false
+        return evaluate(kind, x, target, cancelled: &cancelled)
+    }
+
+    /// `kind` at x with target t; sets `cancelled` when σ − t cancelled beyond what W can carry
+    /// for the binary64 claim (never for W other than ExtendedDoubleDouble).
+    @inline(__always)
+    static func evaluate(_ kind: ElementwiseKind, _ x: T, _ target: T, cancelled: inout Bool) -> T {
         let xd = x.kernelDouble
         let t = target.kernelDouble
         if xd.isNaN || t.isNaN { return .nan }
@@ -57,17 +68,25 @@ enum ElementwiseKernel<T: KernelScalar, W: WorkingArithmetic> {
             let m = W.expm1Near(W(-xd.magnitude))
             let halfTanh = (-m) / (m + 2) * (negative ? -0.5 : 0.5)
             let base = W.difference(0.5, t)
-            diff = base.isZero ? Scaled(halfTanh) : Scaled(base + halfTanh)
+            diff = base.isZero ? Scaled(halfTanh) : Scaled(checked(base + halfTanh, base, halfTanh, &cancelled))
         } else if negative {
-            diff = t == 0 ? sigma : Scaled(sigma.plain - t)
+            diff = t == 0 ? sigma : Scaled(checked(sigma.plain - t, sigma.plain, W(t), &cancelled))
         } else {
-            diff = t == 1 ? -sigmaNeg : Scaled(W.difference(1, t) - sigmaNeg.plain)
+            let oneMinusT = W.difference(1, t)
+            diff = t == 1 ? -sigmaNeg : Scaled(checked(oneMinusT - sigmaNeg.plain, oneMinusT, sigmaNeg.plain, &cancelled))
         }
         switch kind {
         case .bceGradient: return diff.rounded(to: T.self)
         case .mse: return (diff * diff).rounded(to: T.self)
         default: return (diff * sigma * sigmaNeg * 2).rounded(to: T.self)
         }
+    }
+
+    /// `sum`, formed from the terms a and b, flagging a cancellation beyond the elementwise threshold.
+    @inline(__always)
+    private static func checked(_ sum: W, _ a: W, _ b: W, _ cancelled: inout Bool) -> W {
+        if W.hasCancelled(sum, a, b, bits: CancellationThreshold.elementwise) { cancelled = true }
+        return sum
     }
 
     private static func limit(_ kind: ElementwiseKind, positive: Bool, _ t: Double) -> T {
@@ -95,8 +114,16 @@ extension ElementwiseKernel {
     ///      = ((1 − t − p·t) − p·t·M)/(1 + E)  (x ≥ 0) or ((1 − t − p·t) + (1 − t)·M)/(1 + E) (x < 0)
     ///        for |x| < ¾ with M = expm1(−|x|) (exact where the two terms cancel, x → 0), else
     ///        ((1 − t) − p·t·E)/(1 + E) (x ≥ ¾) or ((1 − t)·E − p·t)/(1 + E) (x ≤ −¾).
-    /// Both terms of ℓ are ≥ 0; ℓ′ cancels only near its zero (where the loss is optimal).
+    /// Both terms of ℓ are ≥ 0; ℓ′ cancels only near its zero (where the loss is optimal): there
+    /// `cancelled` is set as in `evaluate` (binary64 retries in Extended192).
     static func bceWithPositiveWeight(_ x: T, _ target: T, positiveWeight p: Double) -> (loss: Scaled<W>, gradient: Scaled<W>) {
+        var cancelled = false
+        return bceWithPositiveWeight(x, target, positiveWeight: p, cancelled: &cancelled)
+    }
+
+    static func bceWithPositiveWeight(
+        _ x: T, _ target: T, positiveWeight p: Double, cancelled: inout Bool
+    ) -> (loss: Scaled<W>, gradient: Scaled<W>) {
         let xd = x.kernelDouble
         let t = target.kernelDouble
         if xd.isNaN || t.isNaN || p.isNaN { return (Scaled(W(.nan)), Scaled(W(.nan))) }
@@ -117,11 +144,14 @@ extension ElementwiseKernel {
         let numerator: Scaled<W>
         if xd.magnitude < 0.75 {
             let m = W.expm1Near(W(-xd.magnitude))
-            numerator = Scaled((oneMinusT - pt) + (negative ? oneMinusT * m : -(pt * m)))
+            let (rational, transcendental) = (oneMinusT - pt, negative ? oneMinusT * m : -(pt * m))
+            numerator = Scaled(checked(rational + transcendental, rational, transcendental, &cancelled))
         } else if negative {
-            numerator = pt.isZero ? ex * oneMinusT : Scaled((ex * oneMinusT).plain - pt)
+            let positivePart = (ex * oneMinusT).plain
+            numerator = pt.isZero ? ex * oneMinusT : Scaled(checked(positivePart - pt, positivePart, pt, &cancelled))
         } else {
-            numerator = oneMinusT.isZero ? -(ex * pt) : Scaled(oneMinusT - (ex * pt).plain)
+            let negativePart = (ex * pt).plain
+            numerator = oneMinusT.isZero ? -(ex * pt) : Scaled(checked(oneMinusT - negativePart, oneMinusT, negativePart, &cancelled))
         }
         return (loss, numerator / onePlus)
     }

@@ -80,10 +80,12 @@ struct ExactDotProduct {
         }
     }
 
-    /// The sum as (d, n) with value = d·2ⁿ, d a double-double with 1 ≤ |d.hi| < 2⁶⁴ (0 when the sum
-    /// is 0): relative error below 2⁻¹⁰⁵ (the window of three limbs leaves out < 2⁻¹²⁸ relative, and
-    /// the six exact 32-bit pieces are added in double-double, ≤ 3u² each).
-    var value: (DoubleDouble, Int) {
+    /// The sum in the working arithmetic W, rounded once to W's precision: the top four nonzero
+    /// limbs (≥ 193 bits; what they leave out is < 2⁻¹⁹² relative) as eight exact 32-bit pieces,
+    /// added in W from the largest (relative error ≤ 8 operations of W: ≤ 2⁻¹⁰² for double-double,
+    /// ≤ 2⁻¹⁸⁷ for Extended192). It may overflow or underflow a W without its own exponent:
+    /// callers use it where the sum is within W's range.
+    func working<W: WorkingArithmetic>(_: W.Type) -> W {
         var w = words
         let negative = w[Self.limbs - 1] >> 63 == 1
         if negative {  // two's complement negation
@@ -96,21 +98,13 @@ struct ExactDotProduct {
         }
         var top = Self.limbs - 1
         while top >= 0 && w[top] == 0 { top -= 1 }
-        guard top >= 0 else { return (.zero, 0) }
-        var sum = DoubleDouble.zero
-        for j in stride(from: top, through: max(top - 2, 0), by: -1) {
+        guard top >= 0 else { return .zero }
+        var sum = W.zero
+        for j in stride(from: top, through: max(top - 3, 0), by: -1) {
             let scale = 64 * (j - top)
             sum = sum + Double(sign: .plus, exponent: scale + 32, significand: Double(w[j] >> 32))
             sum = sum + Double(sign: .plus, exponent: scale, significand: Double(w[j] & 0xFFFF_FFFF))
         }
-        return (negative ? -sum : sum, 64 * top - Self.bias)
-    }
-
-    /// The sum in the working arithmetic W (exact up to W's precision; may overflow or underflow a
-    /// W without its own exponent: callers use it where the sum is within W's range).
-    func working<W: WorkingArithmetic>(_: W.Type) -> W {
-        let (d, n) = value
-        if d.hi == 0 { return .zero }
-        return (W(d.hi) + d.lo).scaled(by: n)
+        return (negative ? -sum : sum).scaled(by: 64 * top - Self.bias)
     }
 }

@@ -96,4 +96,17 @@ extension ExtendedDoubleDouble: WorkingArithmetic {
     func rounded<T: KernelScalar>(to: T.Type, scale n: Int) -> T {
         m.rounded(to: T.self, scale: e + n)
     }
+
+    /// m.hi ∈ [1, 2): the binade is e.
+    var binade: Int { m.hi == 0 ? Binade.zero : m.hi.isFinite ? e : Binade.infinite }
+
+    /// Ziv's test (WorkingArithmetic.swift): one compare of exponents. A non-finite result is
+    /// never flagged (a retry would give the same), nor anything beside a zero or non-finite bound.
+    @inline(__always)
+    static func hasCancelled(_ result: Self, belowBinade bound: Int, bits: Int) -> Bool {
+        guard result.m.hi.isFinite, bound > Binade.zero / 2, bound < Binade.infinite / 2 else { return false }
+        return result.m.hi == 0 || result.e < bound - bits
+    }
+
+    static var checksCancellation: Bool { true }
 }

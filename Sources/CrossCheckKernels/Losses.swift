@@ -292,8 +292,16 @@ public struct BCEWithLogitsLoss<Scalar: KernelScalar>: Sendable, Hashable {
             let c = i % classes
             let w = weight?[c].kernelDouble ?? 1
             let p = positiveWeight?[c].kernelDouble ?? 1
-            let (l, g) = ElementwiseKernel<Scalar, W>.bceWithPositiveWeight(logits.values[i], targets[i], positiveWeight: p)
-            if let gradient { gradient[i] = (g * (w * scale)).rounded(to: Scalar.self) }
+            var cancelled = false
+            let (l, g) = ElementwiseKernel<Scalar, W>.bceWithPositiveWeight(logits.values[i], targets[i], positiveWeight: p, cancelled: &cancelled)
+            if let gradient {
+                // Ziv's strategy (binary64): a gradient that cancelled beyond double-double's reach
+                // is computed again in Extended192 (WorkingArithmetic.swift).
+                gradient[i] = cancelled
+                    ? (ElementwiseKernel<Scalar, Extended192>.bceWithPositiveWeight(logits.values[i], targets[i], positiveWeight: p).gradient * (w * scale))
+                        .rounded(to: Scalar.self)
+                    : (g * (w * scale)).rounded(to: Scalar.self)
+            }
             if reduction == .none {
                 loss[i] = (l * w).rounded(to: Scalar.self)
             } else {

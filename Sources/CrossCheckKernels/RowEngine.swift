@@ -70,10 +70,19 @@ final class RowWorkspace<T: KernelScalar, W: WorkingArithmetic> {
         scratchStorage = buffer
         return buffer
     }
+    /// Set by a row function when a difference cancelled beyond W's reach for the binary64 claim
+    /// (`note`, RowFunctions.swift); the caller resets it and redoes such a row in Extended192.
+    var cancelled = false
+    /// The threshold of Ziv's test for rows of this length (`CancellationThreshold.row`).
+    let cancellationBits: Int
+    /// ⌈log₂ classes⌉: a sum over the row is below 2^(its largest term's binade + 1 + this).
+    let classesBinade: Int
 
     init(classes: Int, temperature: Double) {
         self.classes = classes
         self.temperature = temperature
+        cancellationBits = CancellationThreshold.row(classes: classes)
+        classesBinade = Binade.sumOf(classes)
         x = .allocate(capacity: classes)
         e = .allocate(capacity: classes)
         f = .allocate(capacity: classes)
@@ -133,7 +142,7 @@ final class RowWorkspace<T: KernelScalar, W: WorkingArithmetic> {
             value = .zero
         } else {
             let plain = s.plain.leading
-            if plain.magnitude < 0x1p-60 {
+            if W.tracksExponent && plain.magnitude < 0x1p-60 {  // s beyond W's own range: the series
                 value = Scaled(s.mantissa * (1 - 0.5 * plain), s.exponent)
             } else {
                 value = Scaled(W.log1p(s.plain), 0)
@@ -207,24 +216,49 @@ extension RowTargets {
     }
 }
 
-/// A row workspace of either working type, so that batch loops need not be generic over it.
+/// The Extended192 workspace of a binary64 handle, made at the first row that needs it.
+final class RowRetry<T: KernelScalar> {
+    let classes: Int
+    let temperature: Double
+    lazy var workspace = RowWorkspace<T, Extended192>(classes: classes, temperature: temperature)
+
+    init(classes: Int, temperature: Double) {
+        self.classes = classes
+        self.temperature = temperature
+    }
+}
+
+/// A row workspace of any working type, so that batch loops need not be generic over it. Binary64
+/// rows run in ExtendedDoubleDouble; a row the function flags (`cancelled`) is run again in
+/// Extended192 (Ziv's strategy, WorkingArithmetic.swift).
 struct RowWorkspaceHandle<T: KernelScalar> {
     enum Storage {
         case double(RowWorkspace<T, Double>)
         case doubleDouble(RowWorkspace<T, DoubleDouble>)
-        case extended(RowWorkspace<T, ExtendedDoubleDouble>)
+        case extended(RowWorkspace<T, ExtendedDoubleDouble>, RowRetry<T>)
     }
     let storage: Storage
 
     init(_ w: RowWorkspace<T, Double>) { storage = .double(w) }
     init(_ w: RowWorkspace<T, DoubleDouble>) { storage = .doubleDouble(w) }
-    init(_ w: RowWorkspace<T, ExtendedDoubleDouble>) { storage = .extended(w) }
+    init(_ w: RowWorkspace<T, ExtendedDoubleDouble>) { storage = .extended(w, RowRetry(classes: w.classes, temperature: w.temperature)) }
+
+    /// `first` on the binary64 workspace, or `again` on the Extended192 one when `first` flagged the row.
+    @inline(__always)
+    private func retrying<R>(
+        _ w: RowWorkspace<T, ExtendedDoubleDouble>, _ retry: RowRetry<T>,
+        _ first: (RowWorkspace<T, ExtendedDoubleDouble>) -> R, _ again: (RowWorkspace<T, Extended192>) -> R
+    ) -> R {
+        w.cancelled = false
+        let result = first(w)
+        return w.cancelled ? again(retry.workspace) : result
+    }
 
     func logSumExp(_ z: UnsafeBufferPointer<T>) -> T {
         switch storage {
         case .double(let w): return w.logSumExp(z)
         case .doubleDouble(let w): return w.logSumExp(z)
-        case .extended(let w): return w.logSumExp(z)
+        case .extended(let w, _): return w.logSumExp(z)
         }
     }
 
@@ -232,7 +266,7 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): w.softmax(z, into: out)
         case .doubleDouble(let w): w.softmax(z, into: out)
-        case .extended(let w): w.softmax(z, into: out)
+        case .extended(let w, _): w.softmax(z, into: out)
         }
     }
 
@@ -240,7 +274,7 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): w.logSoftmax(z, into: out)
         case .doubleDouble(let w): w.logSoftmax(z, into: out)
-        case .extended(let w): w.logSoftmax(z, into: out)
+        case .extended(let w, _): w.logSoftmax(z, into: out)
         }
     }
 
@@ -248,7 +282,7 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): return w.crossEntropy(z, t)
         case .doubleDouble(let w): return w.crossEntropy(z, t)
-        case .extended(let w): return w.crossEntropy(z, t)
+        case .extended(let w, let r): return retrying(w, r, { $0.crossEntropy(z, t) }, { $0.crossEntropy(z, t) })
         }
     }
 
@@ -256,7 +290,7 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): w.crossEntropyGradient(z, t, into: out)
         case .doubleDouble(let w): w.crossEntropyGradient(z, t, into: out)
-        case .extended(let w): w.crossEntropyGradient(z, t, into: out)
+        case .extended(let w, let r): retrying(w, r, { $0.crossEntropyGradient(z, t, into: out) }, { $0.crossEntropyGradient(z, t, into: out) })
         }
     }
 
@@ -265,7 +299,9 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): return w.crossEntropyFused(z, t, gradientFactor: g, into: out).plain.doubleDouble
         case .doubleDouble(let w): return w.crossEntropyFused(z, t, gradientFactor: g, into: out).plain.doubleDouble
-        case .extended(let w): return w.crossEntropyFused(z, t, gradientFactor: g, into: out).plain.doubleDouble
+        case .extended(let w, let r):
+            return retrying(w, r, { $0.crossEntropyFused(z, t, gradientFactor: g, into: out).plain.doubleDouble },
+                            { $0.crossEntropyFused(z, t, gradientFactor: g, into: out).plain.doubleDouble })
         }
     }
 
@@ -273,7 +309,7 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): return w.mseSoftmax(z, t)
         case .doubleDouble(let w): return w.mseSoftmax(z, t)
-        case .extended(let w): return w.mseSoftmax(z, t)
+        case .extended(let w, let r): return retrying(w, r, { $0.mseSoftmax(z, t) }, { $0.mseSoftmax(z, t) })
         }
     }
 
@@ -281,7 +317,7 @@ struct RowWorkspaceHandle<T: KernelScalar> {
         switch storage {
         case .double(let w): w.mseSoftmaxGradient(z, t, into: out)
         case .doubleDouble(let w): w.mseSoftmaxGradient(z, t, into: out)
-        case .extended(let w): w.mseSoftmaxGradient(z, t, into: out)
+        case .extended(let w, let r): retrying(w, r, { $0.mseSoftmaxGradient(z, t, into: out) }, { $0.mseSoftmaxGradient(z, t, into: out) })
         }
     }
 }

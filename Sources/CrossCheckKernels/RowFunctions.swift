@@ -27,8 +27,24 @@
 //                carrying the target weight leaves its second-order result uncancelled.
 // What remains is accidental cancellation: a result smaller than its terms by a factor c loses
 // log₂ c bits of the working precision (53 for Float16/Float in Double — where cancellation is
-// possible the double-double type is used — and ≈ 100 for double-double).
+// possible the double-double type is used — and ≈ 100 for double-double). For binary64 that can
+// exceed the 2-ulp claim (targets close to the prediction), so each such difference is tested
+// where it is formed (`note`: soft-target CE and its gradient, MSE with a target vector and its
+// gradient) and a flagged row is computed again in Extended192 (`RowWorkspaceHandle`; bound
+// argument in WorkingArithmetic.swift).
 extension RowWorkspace {
+    /// Flags the row (`cancelled`) when `sum`, formed from terms a and b, cancelled beyond the
+    /// row threshold (only in ExtendedDoubleDouble: see `WorkingArithmetic.hasCancelled`).
+    @inline(__always) func note(_ sum: W, _ a: W, _ b: W) {
+        if W.hasCancelled(sum, a, b, bits: cancellationBits) { cancelled = true }
+    }
+
+    /// Flags the row when `result` lies beyond the row threshold below 2^bound, a bound of the
+    /// terms its error is proportional to.
+    @inline(__always) func note(_ result: W, belowBinade bound: Int) {
+        if W.hasCancelled(result, belowBinade: bound, bits: cancellationBits) { cancelled = true }
+    }
+
     private func fill(_ out: UnsafeMutablePointer<T>, _ v: T) {
         for i in 0..<classes { out[i] = v }
     }
@@ -162,7 +178,10 @@ extension RowWorkspace {
             }
             let a = total.working(W.self)
             if numerator.isZero { return l * a }  // every weighted class at the maximum
-            return Scaled(a * l.plain - numerator.working(W.self) / temperature)
+            let (entropyPart, linearPart) = (a * l.plain, numerator.working(W.self) / temperature)
+            let loss = entropyPart - linearPart
+            note(loss, entropyPart, linearPart)
+            return Scaled(loss)
         }
     }
 
@@ -193,9 +212,15 @@ extension RowWorkspace {
                     // target leaves only tiny targets elsewhere: 4 ulp in binary64).
                     var integerPart = exactTotal
                     integerPart.add(ti, times: -near)
-                    d = integerPart.working(W.self) + (total * f[i] - fNear * ti) - eFar * ti
+                    let whole = integerPart.working(W.self)
+                    let (scaledF, nearPart, farPart) = (total * f[i], fNear * ti, eFar * ti)
+                    d = whole + (scaledF - nearPart) - farPart
+                    note(d, whole, scaledF)
+                    note(d, nearPart, farPart)
                 } else {
-                    d = total * e[i].plain - S * ti
+                    let (scaledE, targetPart) = (total * e[i].plain, S * ti)
+                    d = scaledE - targetPart
+                    note(d, scaledE, targetPart)
                 }
                 out[i] = round(d / S * g / temperature)
             }
@@ -215,7 +240,10 @@ extension RowWorkspace {
     /// D_y = −R_y (R_y = S − e_y summed directly) and Dᵢ = eᵢ; for a near class
     /// Dᵢ = (1 − tᵢc) + (fᵢ − F·tᵢ) − E_far·tᵢ (c = #near, F = Σ_near f, E_far = Σ_far e; 1 − tᵢc
     /// exact), so uniform targets on tied logits leave the differences of the fᵢ, not 0; for a far
-    /// class eᵢ − tᵢS. Only accidental cancellation (tᵢ within 2⁻⁴⁰ of pᵢ) remains.
+    /// class eᵢ − tᵢS. Only accidental cancellation (tᵢ within 2⁻⁴⁰ of pᵢ) remains; with it each
+    /// Dᵢ comes with `bound`, a binade above the sum of its terms' magnitudes (Σ|terms| < 2^bound;
+    /// its error is ≤ w·Σ|terms|), when W checks cancellation (binary64: Ziv's test of the results
+    /// built from the Dᵢ), else 0.
     private struct Residuals {
         let oneHot: Int?
         let restOfOneHot: W
@@ -232,11 +260,22 @@ extension RowWorkspace {
         return Residuals(oneHot: oneHot, restOfOneHot: rest, near: near, fNear: fNear, eFar: eFar)
     }
 
-    @inline(__always) private func residual(_ i: Int, _ t: RowTargets<T>, _ r: Residuals) -> W {
-        if let y = r.oneHot { return i == y ? -r.restOfOneHot : e[i].plain }
+    @inline(__always) private func residual(_ i: Int, _ t: RowTargets<T>, _ r: Residuals) -> (value: W, bound: Int) {
+        if let y = r.oneHot {
+            let d = i == y ? -r.restOfOneHot : e[i].plain
+            return (d, W.checksCancellation ? d.binade + 1 : 0)
+        }
         let ti = t.value(i)
-        if isNear(i) { return (W.one - W.product(ti, r.near)) + (f[i] - r.fNear * ti) - r.eFar * ti }
-        return e[i].plain - S * ti
+        if isNear(i) {
+            let whole = W.one - W.product(ti, r.near)
+            let (nearPart, farPart) = (r.fNear * ti, r.eFar * ti)
+            let d = whole + (f[i] - nearPart) - farPart
+            guard W.checksCancellation else { return (d, 0) }
+            return (d, max(whole.binade, f[i].binade, nearPart.binade, farPart.binade) + 3)  // 4 terms < 2^(max + 1) each
+        }
+        let targetPart = S * ti
+        let d = e[i].plain - targetPart
+        return (d, W.checksCancellation ? max(e[i].plain.binade, targetPart.binade) + 2 : 0)
     }
 
     func mseSoftmax(_ z: UnsafeBufferPointer<T>, _ t: RowTargets<T>) -> T {
@@ -252,11 +291,15 @@ extension RowWorkspace {
             return round(total)
         case .finite:
             let r = residuals(t)
-            var total = W.zero
+            // Σ Dᵢ² has error ≤ w·Σ 2|Dᵢ|·Σ|terms of Dᵢ| < w·2^(max(binade Dᵢ + boundᵢ) + 2 + ⌈log₂ n⌉):
+            // Ziv's test against that.
+            var total = W.zero, errorBinade = Binade.zero
             for i in 0..<classes {
-                let d = residual(i, t, r)
+                let (d, bound) = residual(i, t, r)
                 total = total + d * d
+                if W.checksCancellation { errorBinade = max(errorBinade, d.binade + bound) }
             }
+            if W.checksCancellation { note(total, belowBinade: errorBinade + 2 + classesBinade) }
             return round(total / (S * S))
         }
     }
@@ -289,19 +332,25 @@ extension RowWorkspace {
         case .finite:
             let r = residuals(t)
             // suffix[j] = Σ_{i>j} Dᵢeᵢ; the forward pass carries the prefix Σ_{i<j} Dᵢeᵢ.
+            // Nⱼ has error ≤ w·(Σ|terms of Dⱼ|·Rⱼ + 2Σᵢ Σ|terms of Dᵢ|·eᵢ) (the residuals' errors,
+            // which the sums carry, and the sums' own): Ziv's test against a binade above that.
             let suffix = scratch
-            var running = W.zero
+            var running = W.zero, weightedBinade = Binade.zero
             for i in stride(from: classes - 1, through: 0, by: -1) {
                 suffix[i] = running
-                running = running + residual(i, t, r) * e[i].plain
+                let (di, bound) = residual(i, t, r)
+                running = running + di * e[i].plain
+                if W.checksCancellation { weightedBinade = max(weightedBinade, bound + e[i].plain.binade + 1) }
             }
+            let sumsBinade = weightedBinade + classesBinade + 1
             let scale = W(2) / (S * S * S)
             var prefix = W.zero
             for j in 0..<classes {
-                let dj = residual(j, t, r)
+                let (dj, djBound) = residual(j, t, r)
                 let ej = e[j].plain
                 let rest = j == k ? s.plain : S - ej
                 let n = dj * rest - (prefix + suffix[j])
+                if W.checksCancellation && !e[j].isZero { note(n, belowBinade: max(djBound + rest.binade + 1, sumsBinade) + 1) }
                 out[j] = e[j].isZero ? 0 : (e[j] * (n * scale)).divided(by: temperature).rounded(to: T.self)
                 prefix = prefix + dj * ej
             }

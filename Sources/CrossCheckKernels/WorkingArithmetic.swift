@@ -9,8 +9,34 @@
 //                 that a result far smaller than its inputs does not underflow on the way;
 //   ExtendedDoubleDouble  for those cancelling functions with Double inputs (and CE with soft
 //                 targets): double-double with its own exponent, as the small differences of
-//                 subnormal Double logits would otherwise lose the low word.
+//                 subnormal Double logits would otherwise lose the low word;
+//   Extended192   for the rare binary64 results that ExtendedDoubleDouble flags (Ziv's strategy,
+//                 below): a 192-bit significand with its own exponent, each operation < 2⁻¹⁹⁰.
 // Choosing the type is the only thing that differs between formats (`SoftmaxKernels.forEachRow`).
+//
+// Ziv's strategy for binary64 (as correctly rounded libms do): a result that is a small difference
+// of terms — σ(x) − t, (Σt)eᵢ − tᵢS, eᵢ − tᵢS, (Σt)·log S − N/T — has an absolute error of about
+// w·(|a| + |b|), w ≈ 2⁻¹⁰⁰ the relative error of the double-double terms, so a result 2ᵏ below
+// its terms keeps ≈ 100 − k bits: past k ≈ 47 fewer than the 2-ulp claim needs. Each such
+// difference is tested where it is formed (`hasCancelled`, one integer compare of binary
+// exponents; false for every type but ExtendedDoubleDouble, so no other format pays for it), and
+// a flagged element or row is computed again, by the same generic kernel, in Extended192.
+//
+// The thresholds (`CancellationThreshold`). Elementwise, each term is a handful of double-double
+// operations on e^{−|x|} (−|x| exact): relative error ≤ 2⁻⁹⁸. A difference of two terms not
+// flagged at 40 bits is at least 2⁻⁴²·(|a| + |b|) (the test compares binades), so its relative
+// error is ≤ 2⁻⁹⁸·2⁴² = 2⁻⁵⁶, ⅛ ulp of binary64; the products after it (σ(x)σ(−x), the square)
+// add ≤ 2⁻⁹⁸ each, the final rounding ½ ulp: < 1 ulp in all. In a row of n classes the terms
+// are sums of n exponentials of shifts xᵢ = (zᵢ − max)/T, each with its shift's rounding error
+// (≤ |xᵢ|·3u², and only |xᵢ| < 745 matters beside the maximum's 1): ≤ (n + 1024)·2⁻¹⁰²
+// relative. Rows test with 44 − ⌈log₂(n + 1024)⌉ bits (33 for n ≤ 1024, 28 for 32,768) and up
+// to four terms per difference (two tests, one more factor 2), which again leaves ≤ 2⁻⁵⁵.
+// The retry's terms are within ≈ 2⁻¹⁷⁰ relative (n·2⁻¹⁷⁵ in a row), so its results are within
+// the claim unless they lie more than ≈ 2¹¹⁴ (rows of 2¹⁵ classes: 2¹⁰⁵) below their terms. That
+// would take a binary64 target agreeing with a transcendental σ(x) or (Σt)eᵢ/S to ≈ 165 bits;
+// the closest known approaches of binary64 exponentials to a 54-bit breakpoint (Lefèvre and
+// Muller's worst cases) are ≈ 2⁻¹¹³ relative. Exact zeros (t = ½ at x = 0, uniform targets on
+// tied logits) are formed exactly and not flagged.
 
 #if canImport(Glibc)
 import Glibc
@@ -54,10 +80,58 @@ protocol WorkingArithmetic: Sendable {
     func scaled(by n: Int) -> Self
     /// self·2ⁿ rounded to the format T (correctly, up to the error already in self).
     func rounded<T: KernelScalar>(to: T.Type, scale n: Int) -> T
+    /// The binary exponent b of a finite nonzero value, |self| ∈ [2^b, 2^(b+1)); `Binade.zero`
+    /// for 0 and `Binade.infinite` for ±inf and NaN (so that sums of binades cannot overflow).
+    var binade: Int { get }
+    /// Ziv's test: true when the working precision may not suffice for the binary64 claim and a
+    /// more precise type should redo the work — `result` lies in a binade more than `bits` below
+    /// `bound`, the binade of a bound of the terms its error is proportional to (or result = 0
+    /// beside a nonzero bound). Only ExtendedDoubleDouble answers true; every other type never
+    /// (its callers have no retry), so the test costs the Float16/bfloat16/Float paths nothing.
+    static func hasCancelled(_ result: Self, belowBinade bound: Int, bits: Int) -> Bool
+    /// True for the one type whose `hasCancelled` can answer true (ExtendedDoubleDouble): kernels
+    /// gather the binades of terms for the test only then.
+    static var checksCancellation: Bool { get }
+}
+
+extension WorkingArithmetic {
+    @inline(__always) static func hasCancelled(_ result: Self, belowBinade bound: Int, bits: Int) -> Bool { false }
+    @inline(__always) static var checksCancellation: Bool { false }
+
+    /// Ziv's test where `sum` was formed from the terms a and b: |sum| < 2^(−bits)·max(|a|, |b|)
+    /// by binades (a sum not flagged is ≥ 2^(−bits−2)·(|a| + |b|)).
+    @inline(__always) static func hasCancelled(_ sum: Self, _ a: Self, _ b: Self, bits: Int) -> Bool {
+        checksCancellation && hasCancelled(sum, belowBinade: Swift.max(a.binade, b.binade), bits: bits)
+    }
+}
+
+/// Binades of special values, far outside every finite one (2⁴⁰ binades) so that sums of a few
+/// binades stay ordered and cannot overflow.
+enum Binade {
+    static let zero = -(1 << 40)
+    static let infinite = 1 << 40
+
+    /// The binade of a Double.
+    @inline(__always) static func of(_ x: Double) -> Int {
+        x == 0 ? zero : x.isFinite ? Int(x.exponent) : infinite
+    }
+
+    /// ⌈log₂ n⌉ for n ≥ 1: a sum of n terms below 2^b is below 2^(b + this).
+    @inline(__always) static func sumOf(_ n: Int) -> Int { n <= 1 ? 0 : (n - 1).bitWidth - (n - 1).leadingZeroBitCount }
+}
+
+/// The thresholds of Ziv's test (see the file comment).
+enum CancellationThreshold {
+    /// Elementwise σ(x) − t: 40 bits.
+    static let elementwise = 40
+
+    /// A row of n classes: 44 − ⌈log₂(n + 1024)⌉ bits.
+    static func row(classes n: Int) -> Int { 44 - (n + 1023).bitWidth + (n + 1023).leadingZeroBitCount }
 }
 
 extension Double: WorkingArithmetic {
     static var one: Double { 1 }
+    var binade: Int { Binade.of(self) }
     static var tracksExponent: Bool { false }
     var leading: Double { self }
     var isZero: Bool { self == 0 }
@@ -73,6 +147,7 @@ extension Double: WorkingArithmetic {
 
 extension DoubleDouble: WorkingArithmetic {
     static var tracksExponent: Bool { true }
+    var binade: Int { Binade.of(hi) }
     var doubleDouble: DoubleDouble { self }
     var leading: Double { hi }
     static func exp(_ x: DoubleDouble) -> Scaled<DoubleDouble> {

@@ -32,6 +32,22 @@ import Testing
         #expect(!r.stdout.contains("{"))
     }
 
+    /// --targets gives the row functions target vectors (and the elementwise ones other targets);
+    /// every line names them.
+    @Test(arguments: ["soft", "near-prediction"])
+    func targetVectorsAreNamedInEveryLine(_ targets: String) throws {
+        let r = try runCrossCheck(["bench", "--function", "cross_entropy_grad", "mse_softmax", "mse_sigmoid_grad", "--format", "float64",
+                                   "--rows", "2", "--classes", "9", "--targets", targets, "--repeats", "1", "--sample-seconds", "0.001", "--json"], input: "")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["targets"] as? String == targets, "\(line)")
+            #expect((object?["elements_per_second"] as? Double ?? 0) > 0)
+        }
+    }
+
     @Test func jsonAndTableTogetherAreAUsageError() throws {
         let r = try runCrossCheck(["bench", "--json", "--table", "--rows", "1", "--classes", "1"], input: "")
         #expect(r.status == 64)
@@ -39,7 +55,7 @@ import Testing
 
     @Test("bad options are usage errors", arguments: [
         ["--format", "float8"], ["--rows", "10"], ["--rows", "0", "--classes", "5"], ["--threads=-1"], ["--isa", "bogus"],
-        ["--function", "nope"], ["--temperature", "0"], ["--rows", "1000000000", "--classes", "1000000000"],
+        ["--function", "nope"], ["--temperature", "0"], ["--targets", "hard"], ["--rows", "1000000000", "--classes", "1000000000"],
     ])
     func badOptions(arguments: [String]) throws {
         let r = try runCrossCheck(["bench"] + arguments, input: "")

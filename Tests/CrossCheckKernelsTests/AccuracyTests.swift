@@ -237,4 +237,78 @@ struct CancellingGradientTests {
         let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
         #expect(e <= bound(.float64), "\(e) ulp: \(got) vs \(expected)")
     }
+
+    /// The kernel's answer within the bound of the reference's, every output.
+    func expectWithinBound(_ problem: Problem, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = try ReferenceImplementation().evaluate(problem).values
+        let got = try kernelAnswer(problem)
+        let e = zip(got, expected).map { problem.format.ulpDistance($0, $1) }.max() ?? 0
+        #expect(e <= bound(problem.format), "\(e) ulp: \(describe(problem))", sourceLocation: sourceLocation)
+    }
+
+    /// The audit's binary64 counterexamples before Ziv's retry (597, 15,584 and 979 ulp; 9 and 4 ulp
+    /// for the shrunk soft-target rows): σ(x) − t and (Σt)eᵢ − tᵢS more than 2⁴⁰ below their
+    /// double-double terms, now flagged and computed again in Extended192.
+    @Test(arguments: [
+        Problem(function: .bceWithLogitsGrad, format: .float64, logits: [-1.6321805843714172], target: .vector([0.16353186195913888])),
+        Problem(function: .mseSigmoid, format: .float64, logits: [-7.770495789138229], target: .vector([0.0004218259776946085])),
+        Problem(function: .mseSigmoidGrad, format: .float64, logits: [-11.364083813330803], target: .vector([1.160475745898937e-05])),
+        Problem(function: .crossEntropyGrad, format: .float64,
+                logits: [1.3302278024821605, -2.176024019687867, 0.09319923169450933, -0.6426846383424939, 0.883551858489745],
+                target: .vector([0.001251801114355922, 3.756552954633927e-05, 0.00036332949195758954, 0.0001740645563424477, 0.0008008412524323617])),
+        Problem(function: .crossEntropyGrad, format: .float64, logits: [-1.245589283840626, -2.0936551593735255, -1.2714545084616553],
+                temperature: 0.7457686937127772, target: .vector([0.001770741636949043, 0.0005679217362394075, 0.0017103804413904637])),
+        Problem(function: .crossEntropyGrad, format: .float64, logits: [5.1912123574260765, -2.6275872552844697, -5.330797484017391],
+                temperature: 897.9757437116964, target: .vector([0.1437805262876962, 0.1425340437841354, 0.14210561336325378])),
+    ])
+    func auditCounterexamples(_ problem: Problem) throws {
+        try expectWithinBound(problem)
+    }
+
+    /// Rows whose targets are the prediction rounded to Double (t = softmax(z/T), correctly
+    /// rounded): every gradient output and the MSE are tiny differences of their terms.
+    @Test(arguments: [2, 5, 64, 700])
+    func rowsWhoseTargetsAreThePrediction(classes: Int) throws {
+        var rng = SplitMix64(seed: UInt64(classes))
+        for temperature in [1.0, 0.7457686937127772, 40] {
+            let z = (0..<classes).map { _ in Double.random(in: -4...4, using: &rng) }
+            let p = try ReferenceImplementation().evaluate(Problem(function: .softmax, format: .float64, logits: z, temperature: temperature)).values
+            for function in [SoftmaxFunction.crossEntropyGrad, .mseSoftmax, .mseSoftmaxGrad, .crossEntropy] {
+                try expectWithinBound(Problem(function: function, format: .float64, logits: z, temperature: temperature, target: .vector(p)))
+            }
+        }
+    }
+
+    /// Elementwise targets that are σ(x) rounded to Double, over [−30, 30] and at the edges of the
+    /// kernel's branches (|x| = ¾, tiny x).
+    @Test func elementwiseTargetsThatAreThePrediction() throws {
+        var rng = SplitMix64(seed: 7)
+        let x = (0..<120).map { _ in Double.random(in: -30...30, using: &rng) } + [1e-300, -1e-10, 0.5, -0.74, 0.75, -0.75, 0.76, -40]
+        let t = try ReferenceImplementation().evaluate(Problem(function: .sigmoid, format: .float64, logits: x)).values
+        for function in [SoftmaxFunction.bceWithLogitsGrad, .mseSigmoid, .mseSigmoidGrad] {
+            try expectWithinBound(Problem(function: function, format: .float64, logits: x, target: .vector(t)))
+        }
+    }
+
+    /// The loss API's soft-target path (`CrossEntropyLoss`, sum reduction: the gradient is the
+    /// protocol's cross_entropy_grad) goes through the same retry.
+    @Test func crossEntropyLossGradientNearThePrediction() throws {
+        var rng = SplitMix64(seed: 11)
+        let z = (0..<40).map { _ in Double.random(in: -3...3, using: &rng) }
+        let p = try ReferenceImplementation().evaluate(Problem(function: .softmax, format: .float64, logits: z)).values
+        let expected = try ReferenceImplementation().evaluate(Problem(function: .crossEntropyGrad, format: .float64, logits: z, target: .vector(p))).values
+        let got = try CrossEntropyLoss<Double>(reduction: .sum).lossAndGradient(Logits(row: z), .soft(p)).gradient
+        let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
+        #expect(e <= bound(.float64), "\(e) ulp")
+    }
+
+    /// The same for `BCEWithLogitsLoss` (sum reduction, no weights: the gradient is σ(x) − t).
+    @Test func bceLossGradientNearThePrediction() throws {
+        let x = [-1.6321805843714172, -7.770495789138229, -11.364083813330803, 0.3, 2.5, -0.6]
+        let t = try ReferenceImplementation().evaluate(Problem(function: .sigmoid, format: .float64, logits: x)).values
+        let expected = try ReferenceImplementation().evaluate(Problem(function: .bceWithLogitsGrad, format: .float64, logits: x, target: .vector(t))).values
+        let got = try BCEWithLogitsLoss<Double>(reduction: .sum).lossAndGradient(Logits(row: x), t).gradient
+        let e = zip(got, expected).map { FloatFormat.float64.ulpDistance($0, $1) }.max() ?? 0
+        #expect(e <= bound(.float64), "\(e) ulp: \(got) vs \(expected)")
+    }
 }

@@ -26,9 +26,10 @@ public struct BenchCommand: ParsableCommand {
         Default shapes: 4096 × 1024 and 64 × 32768 (or --rows R --classes C). \
         Default functions: softmax, log_softmax, cross_entropy, cross_entropy_grad \
         (protocol names; logsumexp, mse_softmax and mse_softmax_grad also work, and the \
-        elementwise sigmoid and bce_with_logits — on one thread, targets 0, ½, 1 in turn; `copy` \
-        times copying the logits to the output: the machine's copy bandwidth on the same \
-        bytes).
+        elementwise sigmoid, bce_with_logits, bce_with_logits_grad, mse_sigmoid and \
+        mse_sigmoid_grad — on one thread, targets 0, ½, 1 in turn; `copy` times copying the \
+        logits to the output: the machine's copy bandwidth on the same bytes). --targets soft \
+        or near-prediction gives the row functions target vectors instead of class indices.
 
         On a terminal a table (speeds in millions of elements per second; × copy: relative \
         to copying the same logits in this run, comparable across machines); piped, or with \
@@ -62,6 +63,9 @@ public struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, parsing: .unconditional, help: "Temperature of the row functions.")
     var temperature: Double = 1
+
+    @Option(name: .long, help: "Targets of the functions that take one: class-index (elementwise 0, ½, 1), soft (random target vectors; elementwise uniform in [0, 1]) or near-prediction (softmax(z) and σ(x) rounded: every result a tiny difference).")
+    var targets: WorkloadTargets = .classIndex
 
     @Option(name: .long, help: "Force a kernel path (default: the best this CPU runs).")
     var isa: KernelISA?
@@ -131,7 +135,7 @@ public struct BenchCommand: ParsableCommand {
     }
 
     func measure<S: KernelScalar>(_: S.Type, _ function: WorkloadFunction, _ rows: Int, _ classes: Int, _ threads: Int) throws -> BenchMeasurement {
-        let workload = KernelWorkload<S>(rows: rows, classes: classes)
+        let workload = KernelWorkload<S>(rows: rows, classes: classes, targets: targets)
         let t = S(temperature)
         let body: () throws -> Void = { try workload.run(function, temperature: t, threads: threads) }
         let clock = ContinuousClock()
@@ -156,7 +160,7 @@ public struct BenchCommand: ParsableCommand {
         let elements = Double(rows * classes)
         let median = samples[samples.count / 2]
         return BenchMeasurement(
-            function: function, format: S.floatFormat, rows: rows, classes: classes,
+            function: function, targets: targets, format: S.floatFormat, rows: rows, classes: classes,
             threads: threads == 0 ? KernelThreads.available : threads,
             elementsPerSecond: Int((elements / median).rounded()), elementsPerSecondBest: Int((elements / samples[0]).rounded()),
             elementsPerCPUSecond: Int((elements / cpuSamples[cpuSamples.count / 2]).rounded()),
@@ -178,3 +182,4 @@ public struct BenchCommand: ParsableCommand {
 
 extension WorkloadFunction: ExpressibleByArgument {}
 extension KernelISA: ExpressibleByArgument {}
+extension WorkloadTargets: ExpressibleByArgument {}

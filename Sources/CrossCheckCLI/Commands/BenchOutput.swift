@@ -5,6 +5,7 @@ import Foundation
 /// One `crosscheck bench` measurement: a function × format × shape × thread count and its speed.
 struct BenchMeasurement: Sendable, Equatable {
     var function: WorkloadFunction
+    var targets: WorkloadTargets
     var format: FloatFormat
     var rows: Int
     var classes: Int
@@ -23,7 +24,7 @@ struct BenchMeasurement: Sendable, Equatable {
     /// The measurement as one JSON line (the fields `Benchmarks/compare_frameworks.py` and the
     /// tests read).
     var jsonLine: String {
-        "{\"function\": \"\(function.rawValue)\", \"format\": \"\(format.rawValue)\", \"rows\": \(rows), \"classes\": \(classes), "
+        "{\"function\": \"\(function.rawValue)\", \"targets\": \"\(targets.rawValue)\", \"format\": \"\(format.rawValue)\", \"rows\": \(rows), \"classes\": \(classes), "
             + "\"threads\": \(threads), \"elements_per_second\": \(elementsPerSecond), "
             + "\"elements_per_second_best\": \(elementsPerSecondBest), "
             + "\"elements_per_cpu_second\": \(elementsPerCPUSecond), "
@@ -53,7 +54,7 @@ enum BenchOutputStyle: Sendable {
 /// (when `copy` is measured), the one figure that can be compared across machines.
 struct BenchTable {
     static let columns: [(title: String, width: Int)] = [
-        ("function", 18), ("format", 7), ("rows × classes", 16), ("threads", 7), ("M elem/s", 9),
+        ("function", 20), ("format", 7), ("rows × classes", 16), ("threads", 7), ("M elem/s", 9),
         ("best", 9), ("per CPU s", 9), ("× copy", 7), ("isa", 8),
     ]
 
@@ -71,7 +72,8 @@ struct BenchTable {
         if m.function == .copy { copies.append(m) }
         let copy = copies.last { $0.sameWorkload(as: m) }
         let ratio = copy.map { Self.ratio(Double(m.elementsPerSecond) / Double(max(1, $0.elementsPerSecond))) } ?? "-"
-        let cells = [m.function.rawValue, m.format.rawValue, "\(m.rows) × \(m.classes)", "\(m.threads)",
+        let name = m.targets == .classIndex ? m.function.rawValue : "\(m.function.rawValue) (\(m.targets.rawValue))"
+        let cells = [name, m.format.rawValue, "\(m.rows) × \(m.classes)", "\(m.threads)",
                      Self.millions(m.elementsPerSecond), Self.millions(m.elementsPerSecondBest), Self.millions(m.elementsPerCPUSecond),
                      ratio, m.isa]
         return zip(cells, Self.columns).enumerated().map { i, pair in Self.pad(pair.0, pair.1.width, left: i < 2) }.joined(separator: "  ")
