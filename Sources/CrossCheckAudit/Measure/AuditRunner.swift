@@ -73,9 +73,16 @@ public struct AuditRunner: Sendable {
             }
         }
 
+        /// Evaluates work item `j`: one problem, or a block of two-class rows (the block's plot
+        /// point is its first row's).
         mutating func process(_ j: Int) {
             let (c, k) = plan.workItem(j)
-            let problem = plan.problem(plan.cells[c], k)
+            for (i, problem) in plan.problems(plan.cells[c], k).enumerated() {
+                process(problem, cell: c, sample: k, keepPoint: i == 0 && plan.keepsPoint(k, cell: c))
+            }
+        }
+
+        mutating func process(_ problem: Problem, cell c: Int, sample k: Int, keepPoint: Bool) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let expected: [Double]
             do { expected = try reference.evaluate(problem).values } catch {
@@ -89,7 +96,7 @@ public struct AuditRunner: Sendable {
             statistics[c].implementationSeconds += Double(t2 - t1) * 1e-9
             switch answer {
             case .success(let got):
-                statistics[c].record(sample: k, problem: problem, expected: expected, got: got, keepPoint: plan.keepsPoint(k, cell: c))
+                statistics[c].record(sample: k, problem: problem, expected: expected, got: got, keepPoint: keepPoint)
             case .failure(let error):
                 statistics[c].recordError(sample: k, problem: problem, message: Self.describe(error))
             }

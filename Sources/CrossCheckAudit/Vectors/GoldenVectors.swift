@@ -33,22 +33,26 @@ public enum GoldenVectors {
     /// `directory`; returns how many were written and how many the reference could not settle.
     @discardableResult
     public static func write(_ plan: AuditPlan, to directory: URL, threads: Int, progress: ProgressReporter? = nil) throws(AuditError) -> (written: Int, skipped: Int) {
-        let slots = ParallelWork.Slots<(request: String, vector: String)?>(count: plan.workItemCount)
+        // Per work item its problems' lines (a block of two-class rows has 256), nil where the
+        // reference could not settle one.
+        let slots = ParallelWork.Slots<[(request: String, vector: String)?]>(count: plan.workItemCount)
         _ = ParallelWork.run(count: plan.workItemCount, threads: threads, progress: progress,
                              atThreadExit: ReferenceImplementation.releaseThreadResources,
                              makeState: { _ in ReferenceImplementation() }) { reference, j in
             let (c, k) = plan.workItem(j)
             let cell = plan.cells[c]
-            let problem = plan.problem(cell, k)
-            guard let answer = try? reference.evaluate(problem) else { slots.set(j, nil); return }
-            let request = ProtocolCodec.encodeRequest(problem)
-            let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.outputFormat))}"
-            slots.set(j, (request, line))
+            slots.set(j, plan.problems(cell, k).map { problem in
+                guard let answer = try? reference.evaluate(problem) else { return nil }
+                let request = ProtocolCodec.encodeRequest(problem)
+                let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.outputFormat))}"
+                return (request, line)
+            })
         }
         // Plan order: cell after cell, samples ascending.
         let ordered = (0..<plan.workItemCount).map { j in (plan.workItem(j), j) }.sorted { $0.0 < $1.0 }
         let values = slots.values
-        let kept = ordered.compactMap { values[$0.1] }
+        let all = ordered.flatMap { values[$0.1] }
+        let kept = all.compactMap { $0 }
         let lines = kept.map(\.vector)
         let header = Header(kind: kind, schemaVersion: schemaVersion, parameters: plan.parameters, count: lines.count)
         let encoder = JSONEncoder()
@@ -61,7 +65,7 @@ public enum GoldenVectors {
         }
         try AtomicFile.write(([headerLine] + lines).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("vectors.jsonl"))
         try AtomicFile.write(kept.map(\.request).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("requests.jsonl"))
-        return (lines.count, plan.workItemCount - lines.count)
+        return (lines.count, all.count - lines.count)
     }
 
     /// Audits offline answers: `answers` holds one answer line per vector, in order.
