@@ -73,32 +73,36 @@ public struct AuditRunner: Sendable {
             }
         }
 
-        /// Evaluates work item `j`: one problem, or a block of two-class rows (the block's plot
-        /// point is its first row's).
+        /// Evaluates work item `j`: one problem, or a block of two-class rows, which the
+        /// implementation gets as one batch (`evaluate(batch:)`; the block's plot point is its
+        /// first row's). Problems the reference cannot settle are inconclusive and not given to
+        /// the implementation.
         mutating func process(_ j: Int) {
             let (c, k) = plan.workItem(j)
-            for (i, problem) in plan.problems(plan.cells[c], k).enumerated() {
-                process(problem, cell: c, sample: k, keepPoint: i == 0 && plan.keepsPoint(k, cell: c))
-            }
-        }
-
-        mutating func process(_ problem: Problem, cell c: Int, sample k: Int, keepPoint: Bool) {
+            let problems = plan.problems(plan.cells[c], k)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let expected: [Double]
-            do { expected = try reference.evaluate(problem).values } catch {
-                statistics[c].recordInconclusive()
-                return
+            var settled: [(problem: Problem, expected: [Double])] = []
+            settled.reserveCapacity(problems.count)
+            for problem in problems {
+                if let expected = try? reference.evaluate(problem).values {
+                    settled.append((problem, expected))
+                } else {
+                    statistics[c].recordInconclusive()
+                }
             }
             let t1 = DispatchTime.now().uptimeNanoseconds
-            let answer = Result { try implementation.evaluate(problem).values }
+            let answers = settled.isEmpty ? [] : implementation.evaluate(batch: settled.map(\.problem))
             let t2 = DispatchTime.now().uptimeNanoseconds
             statistics[c].referenceSeconds += Double(t1 - t0) * 1e-9
             statistics[c].implementationSeconds += Double(t2 - t1) * 1e-9
-            switch answer {
-            case .success(let got):
-                statistics[c].record(sample: k, problem: problem, expected: expected, got: got, keepPoint: keepPoint)
-            case .failure(let error):
-                statistics[c].recordError(sample: k, problem: problem, message: Self.describe(error))
+            let keepPoint = plan.keepsPoint(k, cell: c)
+            for (i, (problem, expected)) in settled.enumerated() {
+                switch answers[i].map(\.values) {
+                case .success(let got):
+                    statistics[c].record(sample: k, problem: problem, expected: expected, got: got, keepPoint: keepPoint && i == 0)
+                case .failure(let error):
+                    statistics[c].recordError(sample: k, problem: problem, message: Self.describe(error))
+                }
             }
         }
 
