@@ -86,6 +86,8 @@ import Testing
         #expect(report.cells.map(\.samples) == [256, 256, 256, 256])
         #expect(report.cells.map(\.outputs) == [256, 512, 512, 256])
         #expect(report.passed && report.cells.allSatisfy { $0.maxULP == 0 && $0.points.count == 1 })
+        let line = MarkdownReport.describe(report, timing: false)
+        #expect(line.contains("rows [0, x]") && !line.contains("targets"), "\(line)")
         let dir = Support.scratch()
         let written = try GoldenVectors.write(plan, to: dir, threads: 2)
         #expect(written.written == 4 * 256 && written.skipped == 0)
