@@ -29,16 +29,17 @@ import Testing
         return x
     }
 
-    /// Compares the answers with and without the first evaluations on every row; returns the
-    /// number of finite x for which the two-class path left an output undecided.
-    func compare(_ xs: [Double], _ format: FloatFormat) throws -> (undecided: Int, finite: Int) {
+    /// Compares the answers with and without the first evaluations on every row (results rounded
+    /// to `output`, the input format unless mixed); returns the number of finite x for which the
+    /// two-class path left an output undecided.
+    func compare(_ xs: [Double], _ format: FloatFormat, output: FloatFormat? = nil) throws -> (undecided: Int, finite: Int) {
         let quick = ReferenceImplementation(), slow = ReferenceImplementation(usesFirstEvaluation: false)
         var undecided = 0, finite = 0
         for (function, target) in Self.cases {
             for x in xs {
                 for logits in [[0, x], [x, 0]] {
                     // A target [0, 1] is one-hot at class 1, the x of [0, x] and the zero of [x, 0].
-                    let p = Problem(function: function, format: format, logits: logits, target: target)
+                    let p = Problem(function: function, format: format, outputFormat: output, logits: logits, target: target)
                     let a = try quick.evaluate(p).values, b = try slow.evaluate(p).values
                     for i in a.indices where !(a[i].bitPattern == b[i].bitPattern || (a[i].isNaN && b[i].isNaN)) {
                         Issue.record("\(function.name) \(target.map { "\($0)" } ?? "") \(logits) (\(format.rawValue)): first evaluation \(a[i]), MPFR \(b[i])")
@@ -70,6 +71,15 @@ import Testing
     @Test(arguments: formats)
     func inputsNearMidpointsAgreeWithTheRowPath(_ format: FloatFormat) throws {
         _ = try compare(Array(ElementwiseFirstEvaluationTests.nearMidpoints(format).prefix(400)), format)
+    }
+
+    /// Mixed precision: bfloat16 or Float16 logits with float32 results, float32 logits with
+    /// bfloat16 results (the output format's rounding is the only one).
+    @Test(arguments: [(FloatFormat.bfloat16, FloatFormat.float32), (.float16, .float32), (.float32, .bfloat16)])
+    func mixedPrecisionRowsAgreeWithTheRowPath(_ pair: (FloatFormat, FloatFormat)) throws {
+        let xs = ElementwiseFirstEvaluationTests.randomBitPatterns(pair.0, count: 200) + Self.edges(pair.0)
+        let (undecided, finite) = try compare(xs, pair.0, output: pair.1)
+        #expect(undecided * 100 <= finite)
     }
 
     /// Only rows with one logit exactly zero, T = 1 and a target that is one class take the path.
