@@ -6,7 +6,7 @@
 #
 #   CI/exhaustive-campaign.sh FUNCTION FORMAT COUNT [FIRST [LAST]]
 #
-#   FUNCTION  an elementwise function (sigmoid, bce_with_logits, …)
+#   FUNCTION  an elementwise function (sigmoid, bce_with_logits, …) or a two-class row one (softmax, …)
 #   FORMAT    float16 or float32
 #   COUNT     shards in the whole sweep (shard K holds the blocks k with k mod COUNT = K)
 #   FIRST, LAST  the range of shards to run (default 0 and COUNT − 1)

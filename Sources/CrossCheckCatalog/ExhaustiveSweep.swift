@@ -14,8 +14,8 @@ import Foundation
 /// - Elementwise functions (sigmoid; BCE with logits, its gradient, MSE on a sigmoid and its
 ///   gradient) take every bit pattern as x; those with a target are swept at t = 0, ½ and 1 — where
 ///   the losses meet their limits and σ(x) − t cancels. A block is one problem of 256 values.
-/// - Two-class row functions take the rows [0, x] for every x: logsumexp, softmax and cross-entropy
-///   (class 1) of two logits depend only on their difference — LSE(a, b) = a + LSE(0, b − a),
+/// - Two-class row functions take the rows [0, x] for every x: logsumexp, softmax, log_softmax and
+///   cross-entropy (class 1) of two logits depend only on their difference — LSE(a, b) = a + LSE(0, b − a),
 ///   softmax and CE are invariant under the shift (property `softmax-distribution` checks that on
 ///   general rows) — so [0, x] covers every representable gap. A block is 256 problems.
 public enum ExhaustiveSweep {
@@ -35,12 +35,19 @@ public enum ExhaustiveSweep {
 
     /// The row functions swept on two-class rows, with the target they take.
     public static let twoClassFunctions: [(function: SoftmaxFunction, target: Target?)] = [
-        (.logsumexp, nil), (.softmax, nil), (.crossEntropy, .classIndex(1)),
+        (.logsumexp, nil), (.softmax, nil), (.logSoftmax, nil), (.crossEntropy, .classIndex(1)),
     ]
 
-    /// The input classes of an elementwise `function`: `all` without a target, one per target otherwise.
+    /// True for the functions swept: the elementwise ones and those of `twoClassFunctions`.
+    public static func sweeps(_ function: SoftmaxFunction) -> Bool {
+        function.shape == .elementwise || twoClassFunctions.contains { $0.function == function }
+    }
+
+    /// The input classes of a swept `function`: for an elementwise one `all` without a target and
+    /// one per target otherwise; for a row function the two-class rows.
     public static func classes(_ function: SoftmaxFunction) -> [String] {
-        function.takesTarget ? targets.map(\.name) : [allInputs]
+        if function.shape != .elementwise { return [twoClassRows] }
+        return function.takesTarget ? targets.map(\.name) : [allInputs]
     }
 
     /// Blocks covering every bit pattern of `format`: 1 (FP8), 2⁸ (Float16, bfloat16), 2²⁴ (Float), 2⁵⁶ (Double).

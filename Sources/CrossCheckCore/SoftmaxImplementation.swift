@@ -16,6 +16,12 @@ public protocol SoftmaxImplementation: Sendable {
 
     /// The mixed-precision pairs (input format ≠ output format) a check covers by default.
     var mixedPrecisionPairs: [FormatPair] { get }
+
+    /// The answers to several problems, in order: for each what `evaluate` gives (an answer, or
+    /// the error of that problem alone). By default one `evaluate` after another; an
+    /// implementation may run problems of one shape as the rows of one call (the fast paths do:
+    /// an exhaustive audit's block of 256 two-class rows is one call of the batch kernel).
+    func evaluate(batch problems: [Problem]) -> [Result<Answer, any Error>]
 }
 
 extension SoftmaxImplementation {
@@ -27,6 +33,11 @@ extension SoftmaxImplementation {
 
     /// By default, none.
     public var mixedPrecisionPairs: [FormatPair] { [] }
+
+    /// By default, `evaluate` on each problem in turn.
+    public func evaluate(batch problems: [Problem]) -> [Result<Answer, any Error>] {
+        problems.map { p in Result { try evaluate(p) } }
+    }
 }
 
 /// Why an implementation gave no answer to a valid problem. The cases are told apart by type, never

@@ -307,8 +307,8 @@ public enum SoftmaxKernels {
                 throw .targetOutsideUnitInterval(index: bad, value: t[bad].kernelDouble)
             }
         }
-        if S.floatFormat == .float32 {
-            correctlyRoundedFloat(kind, x, t, out)
+        if CorrectlyRoundedElementwise<S>.applies {
+            correctlyRounded(kind, x, t, out)
         } else if kind.isPrecise && S.isDoubleFormat {
             // Ziv's strategy: the rare σ − t that cancels beyond double-double's reach is redone
             // in Extended192 by the same kernel (WorkingArithmetic.swift).
@@ -325,18 +325,15 @@ public enum SoftmaxKernels {
         }
     }
 
-    /// The elementwise functions of Float inputs, correctly rounded (`CorrectlyRoundedFloatElementwise`).
-    private static func correctlyRoundedFloat<S: KernelScalar>(_ kind: ElementwiseKind, _ x: UnsafeBufferPointer<S>, _ t: UnsafeBufferPointer<S>?, _ out: UnsafeMutableBufferPointer<S>) {
-        x.withMemoryRebound(to: Float.self) { x in
-            out.withMemoryRebound(to: Float.self) { out in
-                if let t {
-                    t.withMemoryRebound(to: Float.self) { t in
-                        for i in x.indices { out[i] = CorrectlyRoundedFloatElementwise.evaluate(kind, x[i], t[i]) }
-                    }
-                } else {
-                    for i in x.indices { out[i] = CorrectlyRoundedFloatElementwise.evaluate(kind, x[i], 0) }
-                }
-            }
+    /// The elementwise functions of Float16, bfloat16 and Float inputs, correctly rounded
+    /// (`CorrectlyRoundedElementwise`).
+    private static func correctlyRounded<S: KernelScalar>(_ kind: ElementwiseKind, _ x: UnsafeBufferPointer<S>, _ t: UnsafeBufferPointer<S>?, _ out: UnsafeMutableBufferPointer<S>) {
+        let boundary = RoundingBoundary(S.floatFormat)
+        if let t {
+            for i in x.indices { out[i] = CorrectlyRoundedElementwise<S>.evaluate(kind, x[i], t[i], boundary) }
+        } else {
+            let zero: S = 0
+            for i in x.indices { out[i] = CorrectlyRoundedElementwise<S>.evaluate(kind, x[i], zero, boundary) }
         }
     }
 

@@ -46,21 +46,29 @@ extension SoftmaxKernels {
                             }
                             return
                         }
-                        let rows = try LogitsBuffer(z, rows: 1, classes: z.count)
                         let targets: TargetsBuffer<S> = isSoft ? .soft(t) : .classIndices(y)
-                        switch function {
-                        case .logsumexp: try logSumExp(rows, temperature: temperature, into: o)
-                        case .softmax: try softmax(rows, temperature: temperature, into: o)
-                        case .logSoftmax: try logSoftmax(rows, temperature: temperature, into: o)
-                        case .crossEntropy: try crossEntropy(rows, targets: targets, temperature: temperature, into: o)
-                        case .crossEntropyGrad: try crossEntropyGradient(rows, targets: targets, temperature: temperature, into: o)
-                        case .mseSoftmax: try mseSoftmax(rows, targets: targets, temperature: temperature, into: o)
-                        default: try mseSoftmaxGradient(rows, targets: targets, temperature: temperature, into: o)
-                        }
+                        try rowFunction(function, try LogitsBuffer(z, rows: 1, classes: z.count), temperature: temperature, targets: targets, into: o)
                     }
                 }
             }
         }
         return out
+    }
+
+    /// The row function `function` on every row of `logits` into `out` (one value per row for the
+    /// scalar functions, rows × classes otherwise): one call of its batch kernel.
+    static func rowFunction<S: KernelScalar>(
+        _ function: SoftmaxFunction, _ rows: LogitsBuffer<S>, temperature: S, targets: TargetsBuffer<S>, into o: UnsafeMutableBufferPointer<S>
+    ) throws(KernelError) {
+        switch function {
+        case .logsumexp: try logSumExp(rows, temperature: temperature, into: o)
+        case .softmax: try softmax(rows, temperature: temperature, into: o)
+        case .logSoftmax: try logSoftmax(rows, temperature: temperature, into: o)
+        case .crossEntropy: try crossEntropy(rows, targets: targets, temperature: temperature, into: o)
+        case .crossEntropyGrad: try crossEntropyGradient(rows, targets: targets, temperature: temperature, into: o)
+        case .mseSoftmax: try mseSoftmax(rows, targets: targets, temperature: temperature, into: o)
+        case .mseSoftmaxGrad: try mseSoftmaxGradient(rows, targets: targets, temperature: temperature, into: o)
+        case let f: throw .unsupportedOption("\(f.rawValue) is elementwise, not a row function")
+        }
     }
 }

@@ -3,7 +3,7 @@ import CrossCheckCore
 import Foundation
 
 /// A first evaluation of the elementwise functions in binary64 with a rigorous absolute error
-/// bound B, for binary16 and binary32 results: when both ends of [v − B, v + B] (clipped at 0 on
+/// bound B, for binary16, bfloat16 and binary32 results: when both ends of [v − B, v + B] (clipped at 0 on
 /// the side the exact result's sign excludes) round to the same value of the format, that value is
 /// the correctly rounded result; otherwise — about once in 2²⁶ outputs, next to a rounding
 /// boundary, and at the exact zero σ(0) − ½ — the caller falls back to MPFR (`ElementwiseReference`).
@@ -45,8 +45,10 @@ import Foundation
 enum ElementwiseFirstEvaluation {
     static let u = 0x1p-53, libm = 0x1p-51, tiny = 0x1p-1060
 
-    /// True for the formats this path decides (results with at most 24 bits, Double's range).
-    static func applies(to format: FloatFormat) -> Bool { format == .float16 || format == .float32 }
+    /// True for the formats this path decides: results of at most 24 bits in binary32's exponent
+    /// range or a narrower one (binary16, bfloat16, binary32), whose rounding boundaries are all
+    /// Doubles far above binary64's underflow.
+    static func applies(to format: FloatFormat) -> Bool { format == .float16 || format == .bfloat16 || format == .float32 }
 
     /// The correctly rounded value of `function` at a finite x (target t), or nil when the first
     /// evaluation cannot decide it.

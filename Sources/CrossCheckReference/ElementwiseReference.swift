@@ -20,7 +20,7 @@ enum ElementwiseReference {
         return out
     }
 
-    /// Correctly rounded values for a binary16 or binary32 problem: each element from
+    /// Correctly rounded values for a binary16, bfloat16 or binary32 problem: each element from
     /// `ElementwiseFirstEvaluation` when it decides, from MPFR (`element`) otherwise.
     static func evaluateFirstDecidingInBinary64(_ problem: Problem) throws(ReferenceError) -> [Double] {
         let f = problem.function, format = problem.format

@@ -18,8 +18,8 @@ import Foundation
 /// - elementwise at x = ±inf: the limits (σ(+inf) = 1, bce(+inf, 1) = 0, bce(+inf, t < 1) = +inf, …).
 public struct ReferenceImplementation: SoftmaxImplementation {
     public let name = "reference"
-    /// Try the binary64 first evaluations (`FirstEvaluation`, `ElementwiseFirstEvaluation`) before
-    /// MPFR; off only to test them.
+    /// Try the binary64 first evaluations (`TwoClassFirstEvaluation`, `FirstEvaluation`,
+    /// `ElementwiseFirstEvaluation`) before MPFR; off only to test them.
     public let usesFirstEvaluation: Bool
 
     /// The longest row the reference evaluates; a longer one is declined with a message instead
@@ -70,7 +70,9 @@ public struct ReferenceImplementation: SoftmaxImplementation {
         if problem.function.shape != .elementwise && problem.logits.count > maximumLogits {
             throw ImplementationError.declined("a row of \(problem.logits.count) logits is longer than the reference's limit of \(maximumLogits) (about \(Self.bytesPerLogit) bytes of memory a logit; set \(Self.maximumLogitsVariable) to change it)")
         }
-        if usesFirstEvaluation, let answer = FirstEvaluation.answer(problem) { return answer }
+        if usesFirstEvaluation, let answer = TwoClassFirstEvaluation.answer(problem) ?? FirstEvaluation.answer(problem) {
+            return answer
+        }
         do throws(ReferenceError) {
             if usesFirstEvaluation && !problem.isMixedPrecision && problem.function.shape == .elementwise
                 && ElementwiseFirstEvaluation.applies(to: problem.format) {

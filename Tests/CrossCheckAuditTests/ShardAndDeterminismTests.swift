@@ -63,8 +63,34 @@ import Testing
                                                  shard: Shard(index: 5, count: 1 << 16)))
         #expect(plan.cells.map(\.inputClass) == ["all", "all", "t=0", "t=0.5", "t=1", "t=0", "t=0.5", "t=1"])
         #expect(plan.counts == [1, 256, 1, 1, 1, 256, 256, 256])  // Float16 has 2^8 blocks (block 5 is this shard's), Float 2^24
-        let e = auditError { try AuditPlan(AuditParameters(mode: .exhaustive, functions: [.softmax])) }
-        #expect(e?.message.contains("elementwise functions only") == true)
+        let e = auditError { try AuditPlan(AuditParameters(mode: .exhaustive, functions: [.mseSoftmax])) }
+        #expect(e?.kind == .usage)
+        #expect(e?.message.contains("two-class rows") == true && e?.message.contains("mse_softmax takes longer rows") == true)
+    }
+
+    /// The two-class rows [0, x]: a block is 256 rows (one sample of the plan, 256 problems), the
+    /// golden vectors have a line per row, and a Float16 shard of each function is correctly
+    /// rounded against itself.
+    @Test func exhaustiveTwoClassRows() throws {
+        let functions: [SoftmaxFunction] = [.logsumexp, .softmax, .logSoftmax, .crossEntropy]
+        let parameters = AuditParameters(mode: .exhaustive, functions: functions, formats: [.float16], shard: try Shard(index: 60, count: 256))
+        let plan = try AuditPlan(parameters)
+        #expect(plan.cells.map(\.inputClass) == Array(repeating: ExhaustiveSweep.twoClassRows, count: 4))
+        #expect(plan.counts == [1, 1, 1, 1])
+        let rows = plan.problems(plan.cells[3], 60)
+        #expect(rows.count == 256 && rows.allSatisfy { $0.logits.count == 2 && $0.logits[0] == 0 && $0.target == .classIndex(1) })
+        let bits: [UInt16] = rows.map { Float16($0.logits[1]).bitPattern }
+        let block: [UInt16] = (0..<256).map { UInt16(60 * 256 + $0) }
+        #expect(bits == block)
+        let report = try Support.audit("reference", parameters)
+        #expect(report.cells.map(\.samples) == [256, 256, 256, 256])
+        #expect(report.cells.map(\.outputs) == [256, 512, 512, 256])
+        #expect(report.passed && report.cells.allSatisfy { $0.maxULP == 0 && $0.points.count == 1 })
+        let line = MarkdownReport.describe(report, timing: false)
+        #expect(line.contains("rows [0, x]") && !line.contains("targets"), "\(line)")
+        let dir = Support.scratch()
+        let written = try GoldenVectors.write(plan, to: dir, threads: 2)
+        #expect(written.written == 4 * 256 && written.skipped == 0)
     }
 
     @Test func exhaustiveFloat16ShardAgreesWithTheReference() throws {

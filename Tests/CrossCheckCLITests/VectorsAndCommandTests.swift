@@ -91,7 +91,7 @@ import Testing
     @Test func badCommandLinesGiveUsageErrors() {
         #expect(CommandSupport.exitStatus(["audit", "--implementation", "no-such-thing", "--quiet"]) == 64)
         #expect(CommandSupport.exitStatus(["audit", "--implementation", "reference", "--external", "cat", "--quiet"]) == 64)
-        #expect(CommandSupport.exitStatus(["audit", "--exhaustive", "--function", "softmax", "--quiet"]) == 64)
+        #expect(CommandSupport.exitStatus(["audit", "--exhaustive", "--function", "mse_softmax", "--quiet"]) == 64)
         #expect(CommandSupport.exitStatus(["audit", "--class", "tiny", "--quiet"]) == 64)
         #expect(CommandSupport.exitStatus(["audit", "--samples", "0", "--quiet"]) == 64)
         #expect(CommandSupport.exitStatus(["merge"]) == 64)

@@ -2,7 +2,8 @@ import CrossCheckCore
 @testable import CrossCheckKernels
 import Testing
 
-/// The Float elementwise paths round correctly where the exact result sits next to a midpoint —
+/// The elementwise paths of Float (and bfloat16, Float16: one generic implementation) round
+/// correctly where the exact result sits next to a midpoint —
 /// the cases a Double evaluation or a double-double one rounds wrongly. Every expected value here
 /// follows from the Taylor series with its sign (see `Elementwise+CorrectRounding.swift`); the
 /// exhaustive sweep against MPFR (Docs/EXHAUSTIVE.md) checks all 2³² inputs.
@@ -39,15 +40,56 @@ import Testing
         #expect(try run(.mseSigmoid, 4097 * 0x1p-40, t: 0.5) == 16_785_408 * 0x1p-84)
     }
 
-    /// The fast test sends exactly the values near a midpoint to the slow path.
+    /// The same next to midpoints in bfloat16 and Float16 (p = 8, 11), with one generic path: σ at
+    /// x = (4k + 2)·2⁻ᵖ lies just below ½ + (k + ½)·2⁻ᵖ, σ(−x) just above ½ − (2k + 1)·2⁻ᵖ⁻¹.
+    @Test func sigmoidJustBelowAMidpointInEveryFormat() throws {
+        func check<T: KernelScalar>(_: T.Type) throws {
+            let step = Double(sign: .plus, exponent: -T.floatFormat.precision, significand: 1)
+            for k in [1, 5, 9] {
+                let x = T(Double(4 * k + 2) * step)
+                #expect(try SoftmaxKernels.evaluate(.sigmoid, logits: [x])[0] == T(0.5 + Double(k) * step), "σ(\(x))")
+                #expect(try SoftmaxKernels.evaluate(.sigmoid, logits: [-x])[0] == T(0.5 - Double(2 * k + 1) * step / 2), "σ(\(-x))")
+            }
+        }
+        try check(Float.self)
+        try check(BFloat16.self)
+        try check(Float16.self)
+    }
+
+    /// bfloat16 has subnormals down to 2⁻¹³³: at t = ½ its x = (4k + 2)·2⁻¹³³ give midpoints
+    /// x/4 = (k + ½)·2⁻¹³³ that the series decides, as in Float.
+    @Test func halfTargetGradientsOfBFloat16Subnormals() throws {
+        let tiny = BFloat16.leastNonzeroMagnitude.kernelDouble
+        func run(_ f: SoftmaxFunction, _ x: Double) throws -> Double {
+            try SoftmaxKernels.evaluate(f, logits: [BFloat16(x)], target: .vector([0.5]))[0].kernelDouble
+        }
+        for k in [0, 1, 2, 3, 15] {
+            let x = Double(4 * k + 2) * tiny
+            #expect(try run(.bceWithLogitsGrad, x) == Double(k) * tiny, "bce′(\(x))")
+            #expect(try run(.bceWithLogitsGrad, -x) == -Double(k) * tiny, "bce′(\(-x))")
+            let y = Double(8 * k + 4) * tiny
+            #expect(try run(.mseSigmoidGrad, y) == Double(k) * tiny, "mse′(\(y))")
+        }
+    }
+
+    /// The fast test sends exactly the values near a midpoint to the slow path, in each format:
+    /// in [½, 1) the midpoints are ½ + (k + ½)·2⁻ᵖ, below the least normal (k + ½)·2^(emin − p + 1).
     @Test func roundingTestFlagsOnlyValuesNearMidpoints() {
-        let midpoint = 0.5 + 1.5 * 0x1p-24
-        #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint))
-        #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint + 64 * 0x1p-53))
-        #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(midpoint + 65 * 0x1p-53))
-        #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(0.5))
-        #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(0))
-        #expect(!CorrectlyRoundedFloatElementwise.isRoundingDecided(1.5 * 0x1p-149))  // subnormal midpoint
-        #expect(CorrectlyRoundedFloatElementwise.isRoundingDecided(1.25 * 0x1p-149))
+        func check<T: KernelScalar>(_: T.Type) {
+            let format = T.floatFormat, boundary = RoundingBoundary(format)
+            func decided(_ v: Double) -> Bool { CorrectlyRoundedElementwise<T>.isRoundingDecided(v, boundary) }
+            let p = format.precision
+            let midpoint = 0.5 + 1.5 * Double(sign: .plus, exponent: -p, significand: 1)
+            #expect(!decided(midpoint), "\(format)")
+            #expect(!decided(midpoint + 64 * 0x1p-53) && !decided(midpoint - 64 * 0x1p-53), "\(format)")
+            #expect(decided(midpoint + 65 * 0x1p-53) && decided(midpoint - 65 * 0x1p-53), "\(format)")
+            #expect(decided(0.5) && decided(0) && decided(-0.75), "\(format)")
+            let tiny = format.leastNonzeroMagnitude
+            #expect(!decided(1.5 * tiny) && !decided(-2.5 * tiny), "\(format): subnormal midpoints")
+            #expect(decided(1.25 * tiny) && decided(0.25 * tiny), "\(format)")
+        }
+        check(Float.self)
+        check(BFloat16.self)
+        check(Float16.self)
     }
 }

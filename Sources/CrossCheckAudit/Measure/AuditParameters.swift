@@ -55,7 +55,8 @@ public struct Shard: Codable, Hashable, Sendable, CustomStringConvertible {
 public enum AuditMode: String, Codable, Hashable, Sendable {
     /// Generated rows of every input class (`RowKind`), each sample from its own seeded stream.
     case sampled
-    /// Every value of the format as x, for the elementwise functions, in blocks of 256 bit patterns.
+    /// Every value of the format as x, in blocks of 256 bit patterns: for the elementwise functions,
+    /// and as the rows [0, x] for logsumexp, softmax, log_softmax and cross-entropy (class 1).
     case exhaustive
 }
 
@@ -154,8 +155,9 @@ public struct AuditParameters: Codable, Hashable, Sendable {
                 throw AuditError(.usage, "unknown input class '\(c)'; expected one of: \(RowKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         case .exhaustive:
-            if let row = functions.first(where: { $0.shape != .elementwise }) {
-                throw AuditError(.usage, "--exhaustive covers elementwise functions only (\(ExhaustiveSweep.elementwiseFunctionNames)); \(row.name) takes rows")
+            if let row = functions.first(where: { !ExhaustiveSweep.sweeps($0) }) {
+                let twoClass = ExhaustiveSweep.twoClassFunctions.map(\.function.name).joined(separator: ", ")
+                throw AuditError(.usage, "--exhaustive covers the elementwise functions (\(ExhaustiveSweep.elementwiseFunctionNames)) and the two-class rows [0, x] of \(twoClass); \(row.name) takes longer rows")
             }
         }
     }

@@ -71,8 +71,20 @@ public struct AuditPlan: Sendable {
         return index % max(1, totals[cell] / limit) == 0 && index / max(1, totals[cell] / limit) < limit
     }
 
-    /// The problem of sample `index` of `cell`.
+    /// The problems of sample `index` of `cell`: one, except in an exhaustive cell of two-class
+    /// rows, whose sample (a block) is the 256 rows [0, x].
+    public func problems(_ cell: AuditCell, _ index: Int) -> [Problem] {
+        guard parameters.mode == .exhaustive && cell.inputClass == ExhaustiveSweep.twoClassRows else { return [problem(cell, index)] }
+        return ExhaustiveSweep.twoClassProblems(cell.function, cell.format, block: index).map { p in
+            var p = p
+            p.outputFormat = cell.outputFormat
+            return p
+        }
+    }
+
+    /// The problem of sample `index` of `cell` (for a block of two-class rows, its first row).
     public func problem(_ cell: AuditCell, _ index: Int) -> Problem {
+        if parameters.mode == .exhaustive && cell.inputClass == ExhaustiveSweep.twoClassRows { return problems(cell, index)[0] }
         var p: Problem
         switch parameters.mode {
         case .exhaustive:

@@ -75,30 +75,40 @@ public struct AuditRunner: Sendable {
             }
         }
 
+        /// Evaluates work item `j`: one problem, or a block of two-class rows, which the
+        /// implementation gets as one batch (`evaluate(batch:)`; the block's plot point is its
+        /// first row's). Problems the reference cannot settle are inconclusive and not given to
+        /// the implementation.
         mutating func process(_ j: Int) {
             let (c, k) = plan.workItem(j)
-            let problem = plan.problem(plan.cells[c], k)
+            let problems = plan.problems(plan.cells[c], k)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let expected: [Double]
-            do { expected = try reference.evaluate(problem).values } catch ImplementationError.undecided {
-                // The reference's precision cap: neither passed nor failed.
-                statistics[c].recordInconclusive()
-                return
-            } catch {
-                // Anything else is a fault (of the plan's problem or the reference), counted and shown.
-                statistics[c].recordError(sample: k, problem: problem, message: "the reference failed: \(Self.describe(error))")
-                return
+            var settled: [(problem: Problem, expected: [Double])] = []
+            settled.reserveCapacity(problems.count)
+            for problem in problems {
+                do {
+                    settled.append((problem, try reference.evaluate(problem).values))
+                } catch ImplementationError.undecided {
+                    // The reference's precision cap: neither passed nor failed.
+                    statistics[c].recordInconclusive()
+                } catch {
+                    // Anything else is a fault (of the plan's problem or the reference), counted and shown.
+                    statistics[c].recordError(sample: k, problem: problem, message: "the reference failed: \(Self.describe(error))")
+                }
             }
             let t1 = DispatchTime.now().uptimeNanoseconds
-            let answer = Result { try implementation.evaluate(problem).values }
+            let answers = settled.isEmpty ? [] : implementation.evaluate(batch: settled.map(\.problem))
             let t2 = DispatchTime.now().uptimeNanoseconds
             statistics[c].referenceSeconds += Double(t1 - t0) * 1e-9
             statistics[c].implementationSeconds += Double(t2 - t1) * 1e-9
-            switch answer {
-            case .success(let got):
-                statistics[c].record(sample: k, problem: problem, expected: expected, got: got, keepPoint: plan.keepsPoint(k, cell: c))
-            case .failure(let error):
-                statistics[c].recordError(sample: k, problem: problem, message: Self.describe(error))
+            let keepPoint = plan.keepsPoint(k, cell: c)
+            for (i, (problem, expected)) in settled.enumerated() {
+                switch answers[i].map(\.values) {
+                case .success(let got):
+                    statistics[c].record(sample: k, problem: problem, expected: expected, got: got, keepPoint: keepPoint && i == 0)
+                case .failure(let error):
+                    statistics[c].recordError(sample: k, problem: problem, message: Self.describe(error))
+                }
             }
         }
 

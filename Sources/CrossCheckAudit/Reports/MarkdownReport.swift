@@ -27,7 +27,9 @@ public enum MarkdownReport {
         case .sampled:
             parts = ["seed \(p.seed)", "\(p.samples) samples per cell", "rows of up to \(p.maxClasses) logits"]
             if p.classes.count < RowKind.allCases.count { parts.append("classes \(p.classes.joined(separator: ", "))") }
-        case .exhaustive: parts = ["exhaustive: every value of the format as x, targets 0, ½ and 1"]
+        case .exhaustive:
+            let rows = p.functions.contains { $0.shape != .elementwise }, elementwise = p.functions.contains { $0.shape == .elementwise }
+            parts = ["exhaustive: every value of the format as x" + (elementwise ? ", targets 0, ½ and 1" : "") + (rows ? ", rows [0, x]" : "")]
         }
         parts.append("\(report.cells.count) cells")
         if let shard = p.shard { parts.append("**shard \(shard) only** (combine the shards with `crosscheck merge`)") }

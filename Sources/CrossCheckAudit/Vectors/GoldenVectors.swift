@@ -49,31 +49,32 @@ public enum GoldenVectors {
     public static func write(_ plan: AuditPlan, to directory: URL, threads: Int, progress: ProgressReporter? = nil) throws(AuditError) -> (written: Int, skipped: Int) {
         /// A vector, a problem the reference cannot decide (skipped, counted), or a fault.
         enum Slot: Sendable { case vector(request: String, line: String), undecided, fault(String) }
-        let slots = ParallelWork.Slots<Slot>(count: plan.workItemCount)
+        // Per work item its problems' slots (a block of two-class rows has 256).
+        let slots = ParallelWork.Slots<[Slot]>(count: plan.workItemCount)
         _ = ParallelWork.run(count: plan.workItemCount, threads: threads, progress: progress,
                              atThreadExit: ReferenceImplementation.releaseThreadResources,
                              makeState: { _ in ReferenceImplementation() }) { reference, j in
             let (c, k) = plan.workItem(j)
             let cell = plan.cells[c]
-            let problem = plan.problem(cell, k)
-            let answer: Answer
-            do { answer = try reference.evaluate(problem) } catch ImplementationError.undecided {
-                slots.set(j, .undecided)
-                return
-            } catch {
-                slots.set(j, .fault("the reference failed on sample \(k) of \(cell): \(error)"))
-                return
-            }
-            let request = ProtocolCodec.encodeRequest(problem)
-            let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.outputFormat))}"
-            slots.set(j, .vector(request: request, line: line))
+            slots.set(j, plan.problems(cell, k).map { problem -> Slot in
+                let answer: Answer
+                do { answer = try reference.evaluate(problem) } catch ImplementationError.undecided {
+                    return .undecided
+                } catch {
+                    return .fault("the reference failed on sample \(k) of \(cell): \(error)")
+                }
+                let request = ProtocolCodec.encodeRequest(problem)
+                let line = "{\"class\":\(jsonQuoted(cell.inputClass)),\"sample\":\(k),\"request\":\(request),\"expected\":\(ProtocolCodec.encode(answer, format: problem.outputFormat))}"
+                return .vector(request: request, line: line)
+            })
         }
         // Plan order: cell after cell, samples ascending.
         let ordered = (0..<plan.workItemCount).map { j in (plan.workItem(j), j) }.sorted { $0.0 < $1.0 }
         let values = slots.values
-        for case .fault(let why) in ordered.map({ values[$0.1] }) { throw AuditError(.badInput, why) }
-        let kept: [(request: String, vector: String)] = ordered.compactMap {
-            guard case .vector(let request, let line) = values[$0.1] else { return nil }
+        let all = ordered.flatMap { values[$0.1] }
+        for case .fault(let why) in all { throw AuditError(.badInput, why) }
+        let kept: [(request: String, vector: String)] = all.compactMap {
+            guard case .vector(let request, let line) = $0 else { return nil }
             return (request, line)
         }
         let lines = kept.map(\.vector)
@@ -92,7 +93,7 @@ public enum GoldenVectors {
         let vectors = directory.appendingPathComponent("vectors.jsonl")
         try AtomicFile.writeAuditFile(requestsText, to: requestsFile(beside: vectors))
         try AtomicFile.writeAuditFile(([headerLine] + lines).joined(separator: "\n") + "\n", to: vectors)
-        return (lines.count, plan.workItemCount - lines.count)
+        return (lines.count, all.count - lines.count)
     }
 
     /// Audits offline answers: `answers` holds one answer line per vector, in order.
