@@ -67,8 +67,8 @@ public enum TargetsBuffer<Scalar: KernelScalar> {
 /// Working arithmetic (`WorkingArithmetic.swift`): Float16 and Float compute in Double where
 /// nothing cancels and in double-double where results are small differences; Double computes in
 /// double-double (extended-range double-double for the cancelling functions, whose rare results
-/// that cancel more than ≈ 2³⁰…2⁴⁰ below their terms are computed again in 192-bit `Extended192`:
-/// Ziv's strategy).
+/// that cancel more than 2⁴⁰ below their terms elementwise, 2^(44 − ⌈log₂(n + 1024)⌉) in a row of
+/// n classes, are computed again in 192-bit `Extended192`: Ziv's strategy).
 ///
 /// Vector path (`FastRows.swift`, C target `_CrossCheckKernelsC`): softmax, log_softmax, LSE and
 /// cross-entropy with class indices (loss and gradient) run SIMD kernels (AVX-512, AVX2 or portable,
@@ -282,8 +282,8 @@ public enum SoftmaxKernels {
     ///
     /// 2eⱼNⱼ/(S³T) with Nⱼ as sums of one-signed terms wherever a tie or a dominant class would make
     /// the textbook formula cancel (RowFunctions.swift); double-double, extended range for Double.
-    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double: rows whose Nⱼ cancel by accident, against the
-    /// magnitudes of their terms, are computed again in Extended192).
+    /// ≤ 1 ulp (Float16/Float), ≤ 2 ulp (Double: rows whose Nⱼ cancel by accident, against a
+    /// binade bound of the magnitudes of their terms, are computed again in Extended192).
     @_specialize(where S == Float16)
     @_specialize(where S == BFloat16)
     @_specialize(where S == Float)
