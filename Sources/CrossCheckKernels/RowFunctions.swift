@@ -319,9 +319,11 @@ extension RowWorkspace {
     /// is never subtracted from a total: δⱼ − δⱼpⱼ = δⱼ(1 − pⱼ) would cancel for a dominant class
     /// (pⱼ ≈ 1 carrying the target weight leaves a result second order in the other pᵢ:
     /// [80, −0.3] with t = [1, 5·10⁻³⁶] has N₀ = −2e₁² + t₁e₁S ≈ −3·10⁻⁷⁰ from terms ~10⁻³⁵),
-    /// and Σ_{i≠j} is a prefix plus a suffix sum, for the same reason. Every term is then of the
-    /// size of the result unless the targets lie within 2⁻⁴⁰ of the predictions (accidental
-    /// cancellation: ≈ 100 − log₂(terms/result) bits in double-double).
+    /// and Σ_{i≠j} is a prefix plus a suffix sum, for the same reason. For a one-hot y and a near
+    /// j ≠ y, Nⱼ comes from the fᵢ instead (`oneHotNearN`): near-tied classes beside a y of
+    /// probability ≈ 0 leave Nⱼ of the size of fⱼ − fᵢ, which eᵢ = 1 + fᵢ would lose. Every term is
+    /// then of the size of the result unless the targets lie within 2⁻⁴⁰ of the predictions
+    /// (accidental cancellation: ≈ 100 − log₂(terms/result) bits in double-double).
     func mseSoftmaxGradient(_ z: UnsafeBufferPointer<T>, _ t: RowTargets<T>, into out: UnsafeMutablePointer<T>) {
         if t.containsNaN { return fill(out, .nan) }
         switch prepare(z, needF: true) {
@@ -344,16 +346,61 @@ extension RowWorkspace {
             }
             let sumsBinade = weightedBinade + classesBinade + 1
             let scale = W(2) / (S * S * S)
+            let sums = r.oneHot.map { oneHotSums(excluding: $0) }
             var prefix = W.zero
             for j in 0..<classes {
                 let (dj, djBound) = residual(j, t, r)
                 let ej = e[j].plain
                 let rest = j == k ? s.plain : S - ej
-                let n = dj * rest - (prefix + suffix[j])
-                if W.checksCancellation && !e[j].isZero { note(n, belowBinade: max(djBound + rest.binade + 1, sumsBinade) + 1) }
+                var n = dj * rest - (prefix + suffix[j])
+                var nBound = max(djBound + rest.binade + 1, sumsBinade) + 1
+                if let y = r.oneHot, let sums, j != y, isNear(j) { (n, nBound) = oneHotNearN(j, y, sums, r.restOfOneHot) }
+                if W.checksCancellation && !e[j].isZero { note(n, belowBinade: nBound) }
                 out[j] = e[j].isZero ? 0 : (e[j] * (n * scale)).divided(by: temperature).rounded(to: T.self)
                 prefix = prefix + dj * ej
             }
         }
+    }
+
+    /// For a one-hot target y: over the near classes other than y, c′ = their count, F′ = Σ fᵢ
+    /// and Q′ = Σ fᵢ² (fᵢ ≤ 0: sums of one sign); over the far classes other than y, E′ = Σ eᵢ and
+    /// P′ = Σ eᵢ².
+    private struct OneHotSums {
+        var near = 0.0
+        var f = W.zero, fSquares = W.zero
+        var e = W.zero, eSquares = W.zero
+    }
+
+    private func oneHotSums(excluding y: Int) -> OneHotSums {
+        var sums = OneHotSums()
+        for i in 0..<classes where i != y {
+            if isNear(i) {
+                sums.near += 1
+                sums.f = sums.f + f[i]
+                sums.fSquares = sums.fSquares + f[i] * f[i]
+            } else {
+                let ei = e[i].plain
+                sums.e = sums.e + ei
+                sums.eSquares = sums.eSquares + ei * ei
+            }
+        }
+        return sums
+    }
+
+    /// Nⱼ for a one-hot y and a near j ≠ y, and a binade bound of its terms:
+    ///   Nⱼ = eⱼRⱼ − Σ_{i∉{j,y}} eᵢ² + R_y·e_y = Σ_{i≠y} eᵢ(eⱼ − eᵢ) + e_y(eⱼ + R_y)
+    ///      = fⱼ(c′ + F′) − (F′ + Q′) + (eⱼE′ − P′) + e_y(eⱼ + R_y),
+    /// the near classes' eⱼ − eᵢ being fⱼ − fᵢ exactly (sums as in `OneHotSums`). The last two
+    /// terms are ≥ 0 (eⱼ ≥ ½ > eᵢ for far i); fⱼ(c′ + F′) and F′ + Q′ cancel only by accident.
+    @inline(__always)
+    private func oneHotNearN(_ j: Int, _ y: Int, _ sums: OneHotSums, _ restOfY: W) -> (W, Int) {
+        let ej = e[j].plain
+        let nearPart = f[j] * (sums.f + sums.near)
+        let nearSquares = sums.f + sums.fSquares
+        let farPart = ej * sums.e - sums.eSquares
+        let targetPart = e[y].plain * (ej + restOfY)
+        let n = (nearPart - nearSquares) + farPart + targetPart
+        guard W.checksCancellation else { return (n, 0) }
+        return (n, max(nearPart.binade, nearSquares.binade, farPart.binade, targetPart.binade) + 3)
     }
 }

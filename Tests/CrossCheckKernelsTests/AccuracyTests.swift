@@ -265,6 +265,22 @@ struct CancellingGradientTests {
         try expectWithinBound(problem)
     }
 
+    /// mse_softmax_grad with a class index of probability ≈ 0 beside near-tied classes (audit seeds
+    /// 2, 4, 5): Nⱼ of a near j is of the size of fⱼ − fᵢ, which eᵢ = 1 + fᵢ loses in any fixed
+    /// precision (the base answered 0 or was off by 72 ulp; the retry alone could not help).
+    @Test(arguments: [
+        ([-4.026973185845831e+281, 5.322127199414684e-68, -1.0499670137314326e-271], 1.0, 0),
+        ([-1.5669078578674458e+284, 2.834405672106375e-223, 5.2523329532237926e-45], 1.0, 0),
+        ([0.0, -2.388023077596381e+94, 3.0945746176059796e-288], 1.0, 1),
+        ([-1.620025621217382e-63, -7.728190431712368e-291, -1.910418462077105e+95, 3.0945746176059796e-288], 1.0, 2),
+        ([-3.2215785486766646e+282, 5.322127199414684e-68, -1.0499670137314326e-271], 213.90818712151605, 0),
+    ])
+    func oneHotTargetBesideNearTies(_ logits: [Double], _ temperature: Double, _ y: Int) throws {
+        try expectWithinBound(Problem(function: .mseSoftmaxGrad, format: .float64, logits: logits, temperature: temperature, target: .classIndex(y)))
+        try expectWithinBound(Problem(function: .mseSoftmaxGrad, format: .float32, logits: logits.map { Double(Float($0)) }, temperature: Double(Float(temperature)),
+                                      target: .classIndex(y)))
+    }
+
     /// Rows whose targets are the prediction rounded to Double (t = softmax(z/T), correctly
     /// rounded): every gradient output and the MSE are tiny differences of their terms.
     @Test(arguments: [2, 5, 64, 700])
