@@ -26,24 +26,20 @@ public struct Baseline: Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case function, format, outputFormat = "output_format", inputClass = "class", maxULP = "max_ulp", wrongNonFinite = "wrong_non_finite", errors
+            case maxULP = "max_ulp", wrongNonFinite = "wrong_non_finite", errors
         }
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            cell = AuditCell(function: try c.decode(.function), format: try c.decode(.format),
-                             outputFormat: try c.decodeIfPresent(FloatFormat.self, forKey: .outputFormat), inputClass: try c.decode(.inputClass))
+            cell = try AuditCell(from: decoder)  // the cell's keys, beside the entry's own
             maxULP = try c.decode(UInt64.self, forKey: .maxULP)
             wrongNonFinite = try c.decodeCount(forKey: .wrongNonFinite)
             errors = try c.decodeCount(forKey: .errors)
         }
 
         public func encode(to encoder: Encoder) throws {
+            try cell.encode(to: encoder)
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(cell.function, forKey: .function)
-            try c.encode(cell.format, forKey: .format)
-            if cell.outputFormat != cell.format { try c.encode(cell.outputFormat, forKey: .outputFormat) }
-            try c.encode(cell.inputClass, forKey: .inputClass)
             try c.encode(maxULP, forKey: .maxULP)
             try c.encode(wrongNonFinite, forKey: .wrongNonFinite)
             try c.encode(errors, forKey: .errors)

@@ -201,7 +201,7 @@ extension FormatPair {
 
 extension CellStatistics: Codable {
     enum CodingKeys: String, CodingKey {
-        case function, format, outputFormat = "output_format", inputClass = "class", bound = "bound_ulp", passed, samples, outputs
+        case bound = "bound_ulp", passed, samples, outputs
         case wrongNonFinite = "wrong_non_finite", errors, inconclusive
         case maxULP = "max_ulp", p50 = "p50_ulp", p99 = "p99_ulp", mean = "mean_ulp", sumULP = "sum_ulp", histogram
         case worst, firstWrongNonFinite = "first_wrong_non_finite", firstError = "first_error", points
@@ -210,11 +210,7 @@ extension CellStatistics: Codable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let cell = AuditCell(function: try c.decode(SoftmaxFunction.self, forKey: .function),
-                             format: try c.decode(FloatFormat.self, forKey: .format),
-                             outputFormat: try c.decodeIfPresent(FloatFormat.self, forKey: .outputFormat),
-                             inputClass: try c.decode(String.self, forKey: .inputClass))
-        self.init(cell: cell, bound: try c.decodeNonNegative(forKey: .bound))
+        self.init(cell: try AuditCell(from: decoder), bound: try c.decodeNonNegative(forKey: .bound))
         samples = try c.decodeCount(forKey: .samples)
         outputs = try c.decodeCount(forKey: .outputs)
         wrongNonFinite = try c.decodeCount(forKey: .wrongNonFinite)
@@ -251,11 +247,8 @@ extension CellStatistics: Codable {
     }
 
     public func encode(to encoder: Encoder) throws {
+        try cell.encode(to: encoder)  // the cell's keys, beside the statistics
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(cell.function, forKey: .function)
-        try c.encode(cell.format, forKey: .format)
-        if cell.outputFormat != cell.format { try c.encode(cell.outputFormat, forKey: .outputFormat) }
-        try c.encode(cell.inputClass, forKey: .inputClass)
         try c.encode(bound, forKey: .bound)
         try c.encode(passed, forKey: .passed)
         try c.encode(samples, forKey: .samples)
