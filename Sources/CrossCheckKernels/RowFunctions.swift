@@ -21,10 +21,11 @@
 //                with c = #near, F = Σ_near f, E_far = Σ_far e: the integer parts cancel exactly,
 //                so uniform targets on tied or subnormal logits give the exact small result.
 //   MSE          Σ Dᵢ²/S² with Dᵢ = eᵢ − tᵢS (same decomposition; Dᵧ = −R_y for a class)
-//   MSE gradient 2eⱼNⱼ/(S³T), Nⱼ = S²(δⱼ(1 − pⱼ) − Σ_{i≠j}δᵢpᵢ) = DⱼRⱼ − Σ_{i≠j}Dᵢeᵢ with the
-//                residuals D above, Rⱼ = S − eⱼ (s for j = k) and the sum over i ≠ j a prefix plus
-//                a suffix: no term is subtracted from a total it dominates, so a dominant class
-//                carrying the target weight leaves its second-order result uncancelled.
+//   MSE gradient 2eⱼNⱼ/(S³T), Nⱼ = S²(δⱼ(1 − pⱼ) − Σ_{i≠j}δᵢpᵢ) = Σ_{i≠j} eᵢ(Dⱼ − Dᵢ) with the
+//                residuals D above: for a far j DⱼRⱼ − Σ_{i≠j}Dᵢeᵢ, Rⱼ = S − eⱼ, the sum a prefix
+//                plus a suffix; for a near j the near i's Dⱼ − Dᵢ = (fⱼ − fᵢ) − (tⱼ − tᵢ)S, integer
+//                parts cancelled exactly (`nearN`): a dominant class carrying the target weight
+//                keeps its second-order result, near-tied classes their differences fⱼ − fᵢ.
 // What remains is accidental cancellation: a result smaller than its terms by a factor c loses
 // log₂ c bits of the working precision (53 for Float16/Float in Double — where cancellation is
 // possible the double-double type is used — and ≈ 100 for double-double). For binary64 that can
@@ -314,16 +315,19 @@ extension RowWorkspace {
     }
 
     /// ∂/∂zⱼ Σᵢ(pᵢ − tᵢ)² = (2/T)·pⱼ·(δⱼ − Σᵢδᵢpᵢ), δ = p − t, computed as 2eⱼNⱼ/(S³T) with
-    ///   Nⱼ = S²·(δⱼ(1 − pⱼ) − Σ_{i≠j} δᵢpᵢ) = DⱼRⱼ − Σ_{i≠j} Dᵢeᵢ,
-    /// Dᵢ = S·δᵢ the residuals above and Rⱼ = S − eⱼ (summed directly for j = k: s). The j term
-    /// is never subtracted from a total: δⱼ − δⱼpⱼ = δⱼ(1 − pⱼ) would cancel for a dominant class
-    /// (pⱼ ≈ 1 carrying the target weight leaves a result second order in the other pᵢ:
-    /// [80, −0.3] with t = [1, 5·10⁻³⁶] has N₀ = −2e₁² + t₁e₁S ≈ −3·10⁻⁷⁰ from terms ~10⁻³⁵),
-    /// and Σ_{i≠j} is a prefix plus a suffix sum, for the same reason. For a one-hot y and a near
-    /// j ≠ y, Nⱼ comes from the fᵢ instead (`oneHotNearN`): near-tied classes beside a y of
-    /// probability ≈ 0 leave Nⱼ of the size of fⱼ − fᵢ, which eᵢ = 1 + fᵢ would lose. Every term is
-    /// then of the size of the result unless the targets lie within 2⁻⁴⁰ of the predictions
-    /// (accidental cancellation: ≈ 100 − log₂(terms/result) bits in double-double).
+    ///   Nⱼ = S²·(δⱼ(1 − pⱼ) − Σ_{i≠j} δᵢpᵢ) = Σ_{i≠j} eᵢ(Dⱼ − Dᵢ),
+    /// Dᵢ = S·δᵢ the residuals above. The j term is never subtracted from a total: δⱼ − δⱼpⱼ
+    /// would cancel for a dominant class (pⱼ ≈ 1 carrying the target weight leaves a result second
+    /// order in the other pᵢ: [80, −0.3] with t = [1, 5·10⁻³⁶] has N₀ = −2e₁² + t₁e₁S ≈ −3·10⁻⁷⁰
+    /// from terms ~10⁻³⁵).
+    /// - far j: DⱼRⱼ − Σ_{i≠j} Dᵢeᵢ, Rⱼ = S − eⱼ ≥ ½, the sum a prefix plus a suffix.
+    /// - near j (`NearSums`): over the far i as for a far j; over the near i the differences are
+    ///   exact in their integer parts, Dⱼ − Dᵢ = (fⱼ − fᵢ) − (tⱼ − tᵢ)S, so near-tied classes keep
+    ///   results of the size of fⱼ − fᵢ that the residuals Dᵢ ≈ 1 − tᵢc would lose (logits
+    ///   [0, 5.3·10⁻²²⁸] with t = [0.05, 0.05]: N₀ = f₀ ≈ −5.3·10⁻²²⁸ from D₀ ≈ D₁ ≈ 0.9).
+    /// Every term is then of the size of the result unless the targets lie within 2⁻⁴⁰ of the
+    /// predictions (accidental cancellation: ≈ 100 − log₂(terms/result) bits in double-double,
+    /// caught by Ziv's test).
     func mseSoftmaxGradient(_ z: UnsafeBufferPointer<T>, _ t: RowTargets<T>, into out: UnsafeMutablePointer<T>) {
         if t.containsNaN { return fill(out, .nan) }
         switch prepare(z, needF: true) {
@@ -337,24 +341,31 @@ extension RowWorkspace {
             // Nⱼ has error ≤ w·(Σ|terms of Dⱼ|·Rⱼ + 2Σᵢ Σ|terms of Dᵢ|·eᵢ) (the residuals' errors,
             // which the sums carry, and the sums' own): Ziv's test against a binade above that.
             let suffix = scratch
+            var near = NearSums()
             var running = W.zero, weightedBinade = Binade.zero
             for i in stride(from: classes - 1, through: 0, by: -1) {
                 suffix[i] = running
                 let (di, bound) = residual(i, t, r)
-                running = running + di * e[i].plain
-                if W.checksCancellation { weightedBinade = max(weightedBinade, bound + e[i].plain.binade + 1) }
+                let weighted = di * e[i].plain
+                running = running + weighted
+                let binade = W.checksCancellation ? bound + e[i].plain.binade + 1 : 0
+                weightedBinade = max(weightedBinade, binade)
+                near.add(i, isNear: isNear(i), self, t, weighted: weighted, weightedBinade: binade)
             }
             let sumsBinade = weightedBinade + classesBinade + 1
             let scale = W(2) / (S * S * S)
-            let sums = r.oneHot.map { oneHotSums(excluding: $0) }
             var prefix = W.zero
             for j in 0..<classes {
                 let (dj, djBound) = residual(j, t, r)
                 let ej = e[j].plain
-                let rest = j == k ? s.plain : S - ej
-                var n = dj * rest - (prefix + suffix[j])
-                var nBound = max(djBound + rest.binade + 1, sumsBinade) + 1
-                if let y = r.oneHot, let sums, j != y, isNear(j) { (n, nBound) = oneHotNearN(j, y, sums, r.restOfOneHot) }
+                var n: W, nBound: Int
+                if isNear(j) {
+                    (n, nBound) = nearN(j, dj, djBound, t, near)
+                } else {
+                    let rest = S - ej
+                    n = dj * rest - (prefix + suffix[j])
+                    nBound = max(djBound + rest.binade + 1, sumsBinade) + 1
+                }
                 if W.checksCancellation && !e[j].isZero { note(n, belowBinade: nBound) }
                 out[j] = e[j].isZero ? 0 : (e[j] * (n * scale)).divided(by: temperature).rounded(to: T.self)
                 prefix = prefix + dj * ej
@@ -362,45 +373,57 @@ extension RowWorkspace {
         }
     }
 
-    /// For a one-hot target y: over the near classes other than y, c′ = their count, F′ = Σ fᵢ
-    /// and Q′ = Σ fᵢ² (fᵢ ≤ 0: sums of one sign); over the far classes other than y, E′ = Σ eᵢ and
-    /// P′ = Σ eᵢ².
-    private struct OneHotSums {
-        var near = 0.0
-        var f = W.zero, fSquares = W.zero
-        var e = W.zero, eSquares = W.zero
-    }
+    /// Sums over the row for `nearN`: over the near classes their count c, F = Σ fᵢ, Q = Σ fᵢ²
+    /// (fᵢ ∈ [−½, 0]: sums of one sign), G = Σ fᵢtᵢ and −Σ tᵢ exactly; over the far classes
+    /// E = Σ eᵢ and H = Σ eᵢDᵢ; binades bounding the magnitudes the error analysis needs.
+    private struct NearSums {
+        var count = 0.0
+        var f = W.zero, fSquares = W.zero, fTargets = W.zero
+        var negatedTargets = ExactDotProduct()
+        var eFar = W.zero, weightedFar = W.zero
+        var fTargetsBinade = Binade.zero, weightedFarBinade = Binade.zero
 
-    private func oneHotSums(excluding y: Int) -> OneHotSums {
-        var sums = OneHotSums()
-        for i in 0..<classes where i != y {
-            if isNear(i) {
-                sums.near += 1
-                sums.f = sums.f + f[i]
-                sums.fSquares = sums.fSquares + f[i] * f[i]
+        @inline(__always)
+        mutating func add(_ i: Int, isNear: Bool, _ row: RowWorkspace, _ t: RowTargets<T>, weighted: W, weightedBinade: Int) {
+            if isNear {
+                let fi = row.f[i], ti = t.value(i)
+                count += 1
+                f = f + fi
+                fSquares = fSquares + fi * fi
+                let product = fi * ti
+                fTargets = fTargets + product
+                negatedTargets.add(-ti)
+                if W.checksCancellation { fTargetsBinade = max(fTargetsBinade, product.binade) }
             } else {
-                let ei = e[i].plain
-                sums.e = sums.e + ei
-                sums.eSquares = sums.eSquares + ei * ei
+                eFar = eFar + row.e[i].plain
+                weightedFar = weightedFar + weighted
+                weightedFarBinade = max(weightedFarBinade, weightedBinade)
             }
         }
-        return sums
     }
 
-    /// Nⱼ for a one-hot y and a near j ≠ y, and a binade bound of its terms:
-    ///   Nⱼ = eⱼRⱼ − Σ_{i∉{j,y}} eᵢ² + R_y·e_y = Σ_{i≠y} eᵢ(eⱼ − eᵢ) + e_y(eⱼ + R_y)
-    ///      = fⱼ(c′ + F′) − (F′ + Q′) + (eⱼE′ − P′) + e_y(eⱼ + R_y),
-    /// the near classes' eⱼ − eᵢ being fⱼ − fᵢ exactly (sums as in `OneHotSums`). The last two
-    /// terms are ≥ 0 (eⱼ ≥ ½ > eᵢ for far i); fⱼ(c′ + F′) and F′ + Q′ cancel only by accident.
+    /// Nⱼ for a near j and a binade bound of its terms. With primes for the near classes other
+    /// than j (F′ = F − fⱼ, Q′ = Q − fⱼ², G′ = G − fⱼtⱼ, c′ = c − 1; each error ≤ w·the total),
+    ///   Σ_{near i≠j} eᵢ(Dⱼ − Dᵢ) = fⱼ(c′ + F′) − (F′ + Q′) − S·((c·tⱼ − Σ_near tᵢ) + (tⱼF′ − G′)),
+    /// c·tⱼ − Σ_near tᵢ = Σ_{near i≠j}(tⱼ − tᵢ) exact and rounded once (0 for equal targets), and
+    ///   Σ_far eᵢ(Dⱼ − Dᵢ) = Dⱼ·E − H.
+    /// For a one-hot y this is the same sum (Dᵢ = eᵢ − tᵢS with tᵢ ∈ {0, 1}).
     @inline(__always)
-    private func oneHotNearN(_ j: Int, _ y: Int, _ sums: OneHotSums, _ restOfY: W) -> (W, Int) {
-        let ej = e[j].plain
-        let nearPart = f[j] * (sums.f + sums.near)
-        let nearSquares = sums.f + sums.fSquares
-        let farPart = ej * sums.e - sums.eSquares
-        let targetPart = e[y].plain * (ej + restOfY)
-        let n = (nearPart - nearSquares) + farPart + targetPart
+    private func nearN(_ j: Int, _ dj: W, _ djBound: Int, _ t: RowTargets<T>, _ sums: NearSums) -> (W, Int) {
+        let fj = f[j], tj = t.value(j)
+        let fRest = sums.f - fj
+        let fPart = fj * (fRest + (sums.count - 1)) - (fRest + (sums.fSquares - fj * fj))
+        var targetDifferences = sums.negatedTargets
+        targetDifferences.add(sums.count, times: tj)
+        let exactPart = targetDifferences.working(W.self)
+        let fTargetPart = fRest * tj - (sums.fTargets - fj * tj)
+        let targetPart = S * (exactPart + fTargetPart)
+        let farPart = dj * sums.eFar - sums.weightedFar
+        let n = (fPart - targetPart) + farPart
         guard W.checksCancellation else { return (n, 0) }
-        return (n, max(nearPart.binade, nearSquares.binade, farPart.binade, targetPart.binade) + 3)
+        let fBinade = max(fj.binade + Binade.sumOf(Int(sums.count)), sums.f.binade, sums.fSquares.binade)
+        let tBinade = S.binade + max(exactPart.binade, Binade.of(tj) + sums.f.binade + 1, sums.fTargetsBinade + classesBinade)
+        let farBinade = max(djBound + sums.eFar.binade + 1, sums.weightedFarBinade + classesBinade + 1)
+        return (n, max(fBinade, tBinade, farBinade) + 4)
     }
 }

@@ -119,6 +119,10 @@ struct DifferentialTests {
         // second order in e₁ ≈ 1.4·10⁻³⁵; Nⱼ = Aⱼ + S·Bⱼ cancelled e₁ against e₁: 0 for −5.7·10⁻⁷⁰.
         #"{"function":"mse_softmax_grad","format":"float64","logits":["80.0","-0.304841361256112"],"targets":["1.0","5.3778146697273286e-36"]}"#,
         #"{"function":"mse_softmax_grad","format":"float32","logits":["30.0","-0.3","-1.5"],"targets":["1.0","5e-15","0.0"]}"#,
+        // Audit seed 5: near-tied classes with equal soft targets; the residuals Dᵢ ≈ 0.9 cannot
+        // hold fᵢ ≈ 10⁻²²⁸ in any fixed precision, Nⱼ = Σ eᵢ(Dⱼ − Dᵢ) from the fᵢ does.
+        #"{"function":"mse_softmax_grad","format":"float64","logits":["0.0","5.276589072053972e-228"],"targets":["0.05","0.05"]}"#,
+        #"{"function":"mse_softmax_grad","format":"float64","logits":["1e-300","0.0","-3e-300","-0.5","-2.0"],"targets":["0.25","0.25","0.25","0.25","0.0"]}"#,
         // A dominant +inf class: Σt − t_j = 2⁻²⁰⁰ was lost when Σt was rounded before subtracting.
         #"{"function":"cross_entropy_grad","format":"float64","logits":["inf","0.0"],"targets":["1.0","6.223015277861142e-61"]}"#,
         #"{"function":"cross_entropy_grad","format":"float32","logits":["0.0","inf"],"targets":["7.888609e-31","1.2676506e30"]}"#,
