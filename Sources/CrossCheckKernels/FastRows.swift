@@ -11,6 +11,8 @@ import _CrossCheckKernelsC
 //   CE, class y  loss log1p(s) − x_y (two non-negative terms); gradient e_i·c with c = g/(S·T) and,
 //                at y, −R_y·c with R_y = s (y = k) or S − e_y (y ≠ k; e_y ≤ 1 ≤ S − e_y, so the
 //                difference loses at most a factor 3 of the accuracy of S and e_y)
+// bfloat16 rows at 2⁻¹⁰⁰ ≤ 1/T ≤ 2⁸ run in Float lanes (bf16_lanes.h; `state.float_lanes`): e_i
+// is kept as the Float e_i·2⁶⁴ (`storedE`), and a CE gradient with c > 2¹⁶ takes the scalar path.
 // For phase 2, e_i is kept as its rounding to Double, and for Double rows of up to 8192 classes
 // with its low part: e_i·c is then within 0.3u of the exact value (≤ 1 ulp); longer Double rows
 // keep the rounding only, within 1.26u (u + 0.13u for exp + 0.13u for S): ≤ 2 ulp, the target.
@@ -97,6 +99,14 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
     private var eHi: UnsafeMutablePointer<Double> { storage + parity * (setStride + 8) }
     private var eLo: UnsafeMutablePointer<Double>? { keepsLow ? eHi + classes + 24 : nil }
 
+    /// e_i of the row just summed with e stored (bfloat16 rows in Float lanes store e_i·2⁶⁴ as Floats).
+    private func storedE(_ i: Int) -> W {
+        if state.float_lanes != 0 {
+            return W(Double(UnsafeRawPointer(eHi).load(fromByteOffset: i * MemoryLayout<Float>.stride, as: Float.self)) * 0x1p-64)
+        }
+        return eLo.map { W(eHi[i]) + W($0[i]) } ?? W(eHi[i])
+    }
+
     /// s = Σ_{i≠k} e_i of the row just summed (Σ e_i = S when summed whole).
     private var s: W { S.isDoubleFormat ? W(state.s_hi) + W(state.s_lo) : W(state.s_hi) }
 
@@ -130,13 +140,7 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
 
     /// Completes the pending job (call after the last row).
     func finish() {
-        switch Int(pending.kind) {
-        case Int(CCK_PENDING_SCALE):
-            cck_row_scale(S.cFormat, pending.e_hi, pending.e_lo, classes, pending.c_hi, pending.c_lo, pending.out)
-        case Int(CCK_PENDING_SHIFT):
-            cck_row_shift(S.cFormat, pending.z, classes, pending.m, inverse.hi, inverse.lo, pending.l_hi, pending.l_lo, pending.out)
-        default: break
-        }
+        if pending.kind != Int32(CCK_PENDING_NONE) { cck_row_finish(S.cFormat, &pending, classes, inverse.hi, inverse.lo) }
         pending.kind = Int32(CCK_PENDING_NONE)
         applyFix()
     }
@@ -146,7 +150,8 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
         let d = c.doubleDouble
         pending = cck_pending(
             kind: Int32(CCK_PENDING_SCALE), out: UnsafeMutableRawPointer(out), e_hi: UnsafePointer(eHi), e_lo: eLo.map { UnsafePointer($0) },
-            c_hi: d.hi, c_lo: d.lo, z: nil, m: 0, l_hi: 0, l_lo: 0, next: nil, next_out: nil, sum_all: 0
+            c_hi: d.hi, c_lo: d.lo, z: nil, m: 0, l_hi: 0, l_lo: 0, next: nil, next_out: nil, sum_all: 0,
+            float_lanes: state.float_lanes
         )
         parity ^= 1
         if !fused { finish() }
@@ -165,7 +170,8 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
         let l = W.log1p(s).doubleDouble
         pending = cck_pending(
             kind: Int32(CCK_PENDING_SHIFT), out: UnsafeMutableRawPointer(out), e_hi: nil, e_lo: nil,
-            c_hi: 0, c_lo: 0, z: UnsafeRawPointer(z.baseAddress!), m: state.m, l_hi: l.hi, l_lo: l.lo, next: nil, next_out: nil, sum_all: 0
+            c_hi: 0, c_lo: 0, z: UnsafeRawPointer(z.baseAddress!), m: state.m, l_hi: l.hi, l_lo: l.lo, next: nil, next_out: nil, sum_all: 0,
+            float_lanes: state.float_lanes
         )
         if !fused { finish() }
     }
@@ -203,11 +209,13 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
             // the outputs twice. Such rows (huge T, tiny g) take the scalar path, which keeps the
             // exponent of 1/T apart and rounds once.
             let h = c.leading
-            guard h.isFinite, h.magnitude < 0x1p1000, h.magnitude > 0x1p-1000 || (h == 0 && g == 0) else {
+            // Float lanes (bfloat16) raise x below −104 to −104: exact zeros only while c ≤ 2¹⁶.
+            let limit = state.float_lanes != 0 ? 0x1p16 : 0x1p1000
+            guard h.isFinite, h.magnitude < limit, h.magnitude > 0x1p-1000 || (h == 0 && g == 0) else {
                 _ = slow.crossEntropyFused(z, .index(y), gradientFactor: g, into: out)
                 return loss.doubleDouble
             }
-            let rest = y == k ? sum : total - (eLo.map { W(eHi[y]) + W($0[y]) } ?? W(eHi[y]))
+            let rest = y == k ? sum : total - storedE(y)
             fixValue = (-(rest * c)).rounded(to: S.self, scale: 0)
             fixAt = out + y
             queueScale(c, out)

@@ -11,6 +11,7 @@
                               const cck_pending *, cck_row_state *);                                   \
     void cck_row_scale_##suffix(int, const double *, const double *, ptrdiff_t, double, double, void *);  \
     void cck_row_shift_##suffix(int, const void *, ptrdiff_t, double, double, double, double, double, void *);  \
+    void cck_row_finish_##suffix(int, const cck_pending *, ptrdiff_t, double, double);                   \
     void cck_convert_##suffix(int, int, const void *, ptrdiff_t, void *);
 CCK_DECLARE(portable)
 #if defined(__x86_64__)
@@ -97,6 +98,12 @@ void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_
                    double l_lo, void *out) {
 #define CCK_ARGS (format, z, n, m, inv_t_hi, inv_t_lo, l_hi, l_lo, out)
     CCK_DISPATCH(cck_row_shift)
+#undef CCK_ARGS
+}
+
+void cck_row_finish(int format, const cck_pending *pending, ptrdiff_t n, double inv_t_hi, double inv_t_lo) {
+#define CCK_ARGS (format, pending, n, inv_t_hi, inv_t_lo)
+    CCK_DISPATCH(cck_row_finish)
 #undef CCK_ARGS
 }
 

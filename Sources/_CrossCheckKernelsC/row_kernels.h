@@ -123,18 +123,19 @@ CCK_INLINE void cck_store_part(const int fmt, void *out, ptrdiff_t i, ptrdiff_t 
     if (count == 8) cck_store(fmt, out, i, v); else cck_store_tail(fmt, out, i, count, v);
 }
 
-/// Calls body(i, count, excluded) over the row: whole vectors two at a time (excluded = −1), the
-/// vector holding k (excluded = k − i) and the partial last vector apart (k = n: none excluded).
-#define CCK_FOR_VECTORS(n, k, PAIR, ONE)                                                              \
+/// Calls body(i, count, excluded) over the row in vectors of `w` lanes (a power of two): whole
+/// vectors two at a time (excluded = −1), the vector holding k (excluded = k − i) and the partial
+/// last vector apart (k = n: none excluded).
+#define CCK_FOR_LANES(w, n, k, PAIR, ONE)                                                             \
     do {                                                                                              \
-        const ptrdiff_t cck_full = (n) & ~(ptrdiff_t)7, cck_kv = (k) & ~(ptrdiff_t)7;                 \
+        const ptrdiff_t cck_full = (n) & ~(ptrdiff_t)((w) - 1), cck_kv = (k) & ~(ptrdiff_t)((w) - 1); \
         const ptrdiff_t cck_stop = cck_kv < cck_full ? cck_kv : cck_full;                             \
         ptrdiff_t i = 0;                                                                              \
-        for (; i + 16 <= cck_stop; i += 16) PAIR;                                                     \
-        for (; i < cck_stop; i += 8) ONE(i, 8, -1);                                                   \
-        if (cck_kv < (n)) ONE(cck_kv, ((n) - cck_kv < 8 ? (n) - cck_kv : 8), (k) - cck_kv);           \
-        for (i = cck_kv + 8; i + 16 <= cck_full; i += 16) PAIR;                                       \
-        for (; i < cck_full; i += 8) ONE(i, 8, -1);                                                   \
+        for (; i + 2 * (w) <= cck_stop; i += 2 * (w)) PAIR;                                           \
+        for (; i < cck_stop; i += (w)) ONE(i, (w), -1);                                               \
+        if (cck_kv < (n)) ONE(cck_kv, ((n) - cck_kv < (w) ? (n) - cck_kv : (w)), (k) - cck_kv);       \
+        for (i = cck_kv + (w); i + 2 * (w) <= cck_full; i += 2 * (w)) PAIR;                           \
+        for (; i < cck_full; i += (w)) ONE(i, (w), -1);                                               \
         if (cck_full < (n) && cck_full != cck_kv) ONE(cck_full, (n) - cck_full, -1);                  \
     } while (0)
 
@@ -254,7 +255,7 @@ CCK_INLINE int cck_sums_narrow(const int fmt, const int scaled, const int clamp,
         if (store) cck_store_part(CCK_FLOAT64, e_out, at, count, e);                                  \
         a0 += cck_keep(e, (cck_lanes < (cck_vl)(count)) & (cck_lanes != (cck_vl)(excluded)));         \
     }
-    CCK_FOR_VECTORS(n, k, CCK_PAIR, CCK_ONE);
+    CCK_FOR_LANES(8, n, k, CCK_PAIR, CCK_ONE);
 #undef CCK_ONE
 #undef CCK_PAIR
 #undef CCK_E
@@ -321,7 +322,7 @@ CCK_INLINE int cck_sums_wide(const int scaled, const int store, const int pend, 
         el = cck_keep(el, keep);                                                                      \
         CCK_ADD(a0, r0, eh, el)                                                                       \
     }
-    CCK_FOR_VECTORS(n, k, CCK_PAIR, CCK_ONE);
+    CCK_FOR_LANES(8, n, k, CCK_PAIR, CCK_ONE);
 #undef CCK_ONE
 #undef CCK_PAIR
 #undef CCK_ADD
@@ -388,21 +389,24 @@ static const cck_wide_fn cck_wide_table[2][4] = {
     {CCK_WIDE_FN(0, 0), CCK_WIDE_FN(0, 1), CCK_WIDE_FN(0, 2), CCK_WIDE_FN(0, 3)},
     {CCK_WIDE_FN(1, 0), CCK_WIDE_FN(1, 1), CCK_WIDE_FN(1, 2), CCK_WIDE_FN(1, 3)}};
 
-void CCK_NAME(cck_row_scale)(int format, const double *e_hi, const double *e_lo, ptrdiff_t n, double c_hi, double c_lo,
-                             void *out);
-void CCK_NAME(cck_row_shift)(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi, double inv_t_lo,
-                             double l_hi, double l_lo, void *out);
+#include "bf16_lanes.h"
+
+void CCK_NAME(cck_row_finish)(int format, const cck_pending *pending, ptrdiff_t n, double inv_t_hi, double inv_t_lo);
 
 int CCK_NAME(cck_row_sums)(int format, const void *z, ptrdiff_t n, double inv_t_hi, double inv_t_lo, double *e_hi,
                            double *e_lo, const cck_pending *pending, cck_row_state *state) {
     const int scaled = inv_t_hi != 1.0 || inv_t_lo != 0.0;
     const int store = e_hi != NULL;
-    double m, lowest;
+    double m, lowest = 0;
     ptrdiff_t k;
     int ok;
     const int find_k = !(pending && pending->sum_all);
+    const int float_lanes = format == CCK_BFLOAT16 && cck_bf16_float_lanes(inv_t_hi);
+    state->float_lanes = 0;
     if (format == CCK_FLOAT64) {
         ok = cck_max_wide(z, n, find_k, &m, &lowest, &k) && (m - lowest) * inv_t_hi <= 700;
+    } else if (float_lanes) {
+        ok = cck_max_bf16(z, n, find_k, &m, &k);
     } else {
         ok = cck_max_narrow(format, z, n, find_k, &m, &lowest, &k);
     }
@@ -410,20 +414,19 @@ int CCK_NAME(cck_row_sums)(int format, const void *z, ptrdiff_t n, double inv_t_
     const cck_pending none = {0};
     const cck_pending *hints = pending ? pending : &none;
     int kind = pending ? pending->kind : CCK_PENDING_NONE;
-    if ((kind == CCK_PENDING_SCALE && !store) || (kind == CCK_PENDING_SHIFT && store)) {
+    if ((kind == CCK_PENDING_SCALE && !store) || (kind == CCK_PENDING_SHIFT && store) ||
+        (kind != CCK_PENDING_NONE && pending->float_lanes != float_lanes)) {
         // A combination the fused loops do not cover: do the job first.
-        if (kind == CCK_PENDING_SCALE) {
-            CCK_NAME(cck_row_scale)(format, pending->e_hi, pending->e_lo, n, pending->c_hi, pending->c_lo, pending->out);
-        } else {
-            CCK_NAME(cck_row_shift)(format, pending->z, n, pending->m, inv_t_hi, inv_t_lo, pending->l_hi, pending->l_lo,
-                                    pending->out);
-        }
+        CCK_NAME(cck_row_finish)(format, pending, n, inv_t_hi, inv_t_lo);
         kind = CCK_PENDING_NONE;
     }
     if (!pending || kind == CCK_PENDING_NONE) pending = &none;
     const int mode = kind == CCK_PENDING_SCALE ? 2 : kind == CCK_PENDING_SHIFT ? 3 : store ? 1 : 0;
     if (format == CCK_FLOAT64) {
         return cck_wide_table[scaled][mode](z, n, m, k, inv_t_hi, inv_t_lo, e_hi, e_lo, pending, hints, state);
+    }
+    if (float_lanes) {
+        return cck_bf16_table[scaled][mode](z, n, (float)m, k, (float)inv_t_hi, (float *)e_hi, pending, hints, state);
     }
     const int clamp = !((m - lowest) * inv_t_hi <= 700);
     const int narrow = format == CCK_FLOAT32 ? 1 : format == CCK_BFLOAT16 ? 2 : 0;
@@ -482,6 +485,18 @@ void CCK_NAME(cck_row_shift)(int format, const void *z, ptrdiff_t n, double m, d
     default: CCK_SHIFT(CCK_FLOAT64)
     }
 #undef CCK_SHIFT
+}
+
+void CCK_NAME(cck_row_finish)(int format, const cck_pending *pending, ptrdiff_t n, double inv_t_hi, double inv_t_lo) {
+    const int scaled = inv_t_hi != 1.0 || inv_t_lo != 0.0;
+    if (pending->float_lanes) {
+        if (scaled) cck_bf16_job_run(1, pending, n, (float)inv_t_hi); else cck_bf16_job_run(0, pending, n, (float)inv_t_hi);
+    } else if (pending->kind == CCK_PENDING_SCALE) {
+        CCK_NAME(cck_row_scale)(format, pending->e_hi, pending->e_lo, n, pending->c_hi, pending->c_lo, pending->out);
+    } else if (pending->kind == CCK_PENDING_SHIFT) {
+        CCK_NAME(cck_row_shift)(format, pending->z, n, pending->m, inv_t_hi, inv_t_lo, pending->l_hi, pending->l_lo,
+                                pending->out);
+    }
 }
 
 // MARK: Conversion

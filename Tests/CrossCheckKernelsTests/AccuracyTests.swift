@@ -284,13 +284,15 @@ struct CancellingGradientTests {
     /// The same with target vectors (audit seed 5): near-tied classes whose residuals Dᵢ = eᵢ − tᵢS
     /// agree to ≈ 10⁻²²⁸, so Nⱼ = Σ eᵢ(Dⱼ − Dᵢ) must come from the fᵢ and the exact target
     /// differences (the residual form answered 0); equal, unequal, signed and far-class targets.
-    @Test(arguments: [
+    static let nearTieTargetRows: [([Double], [Double])] = [
         ([0.0, 5.276589072053972e-228], [0.05, 0.05]),
         ([0.0, 5.276589072053972e-228], [0.05, 0.95]),
         ([1e-300, 0.0, -3e-300, -0.5, -2.0], [0.25, 0.25, 0.25, 0.25, 0.0]),
         ([2e-200, -1e-200, 0.0, -40.0], [-0.5, -0.5, -0.5, 2.5]),
-        ([7e-310, 0.0, 3e-310, 7e-310], [0.3, 0.3, 0.3, 0.1]),
-    ])
+        ([0x1p-1028, 0.0, 0x1p-1029, 0x1.8p-1028], [0.3, 0.3, 0.3, 0.1]),
+    ]
+
+    @Test(arguments: nearTieTargetRows)
     func targetVectorBesideNearTies(_ logits: [Double], _ targets: [Double]) throws {
         for temperature in [1.0, 3.0e5] {
             try expectWithinBound(Problem(function: .mseSoftmaxGrad, format: .float64, logits: logits, temperature: temperature, target: .vector(targets)))

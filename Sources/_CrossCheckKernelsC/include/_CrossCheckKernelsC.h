@@ -18,11 +18,15 @@
 //                   within about 2^-41 + n 2^-53 relative (n classes; 2^-27 for Float16), far
 //                   inside the 2^-24 (2^-11) budget. Float16 is rounded by round-to-odd to Float
 //                   and then to Float16: the correct rounding of the Double value.
-//   bfloat16        as Float16 (loads are exact 16-bit shifts to Float; exp of degree 3, < 2^-27.5,
-//                   2^-19 of bfloat16's precision); stores round to odd at 10 bits in the Double
-//                   and then to nearest-even at 8 on the Float bits: the correct rounding of the
+//   bfloat16        at 2^-100 <= 1/T <= 2^8 in 16 Float lanes (bf16_lanes.h): exp of degree 5
+//                   in Float, e_i stored as Floats prescaled by 2^64, sums flushed into Double
+//                   every 16 terms, outputs e_i c and x_i - L in Float rounded once to bfloat16:
+//                   every result before that rounding within 2^-14.5 relative, 2^-5.5 of the
+//                   2^-9 budget. Other temperatures as Float16 (loads are exact 16-bit shifts;
+//                   exp of degree 3, < 2^-27.5); stores round to odd at 10 bits in the Double and
+//                   then to nearest-even at 8 on the Float bits: the correct rounding of the
 //                   Double value (exact in Float for |v| >= 2^-140; below, everything rounds to
-//                   ±0 in bfloat16), so results are within 1 ulp as for Float16.
+//                   ±0 in bfloat16). Either way results are within 1 ulp.
 //   Double          computed in double-double pieces: x exact (TwoSum, and a double-double 1/T),
 //                   exp(x) = 2^(k/16) (1 + P(r)) as an unevaluated sum hi + lo with relative error
 //                   < 2^-56 (0.13 u), S summed with TwoSum per lane; results before the final
@@ -61,6 +65,9 @@ typedef struct {
     double m;
     /// s = sum over i != k of exp(x_i), as hi + lo (lo = 0 for Float16 and Float).
     double s_hi, s_lo;
+    /// 1 when the row was computed in Float lanes (bfloat16 at 2^-100 <= 1/T <= 2^8): e_i is then
+    /// stored as Floats e_i * 2^64 (never subnormal) in the e_hi buffer.
+    int float_lanes;
 } cck_row_state;
 
 /// 1 when this CPU (and OS) can run the level.
@@ -93,6 +100,8 @@ typedef struct {
     /// -1): softmax needs only S = 1 + s and saves the search. 0: s excludes e_k (log1p(s) keeps
     /// its relative accuracy when s is tiny).
     int sum_all;
+    /// The job's row was computed in Float lanes (its cck_row_state.float_lanes).
+    int float_lanes;
 } cck_pending;
 
 /// Phase 1: returns 1 and fills `state` (and e_i into e_hi, e_lo when not NULL; e_lo only for
@@ -114,6 +123,8 @@ void cck_row_scale(int format, const double *e_hi, const double *e_lo, ptrdiff_t
 void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi,
                    double inv_t_lo, double l_hi, double l_lo, void *out);
 
+/// Does a pending job on its own (either kind, either lanes; 1/T is the job's row's).
+void cck_row_finish(int format, const cck_pending *pending, ptrdiff_t n, double inv_t_hi, double inv_t_lo);
 /// dst_i = src_i converted from format `from` to format `to`, each value rounded once (exact when
 /// `to` holds every value of `from`, as for the widenings Float16, bfloat16 -> Float -> Double).
 void cck_convert(int from, int to, const void *src, ptrdiff_t n, void *dst);
