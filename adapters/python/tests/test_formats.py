@@ -98,7 +98,8 @@ def test_rounding_agrees_with_ml_dtypes():
         xs += [values[-1] * 1.0625, values[-1] * 2, math.inf, -math.inf]
         cast = np.array(xs, dtype=np.float64).astype(getattr(ml_dtypes, name)).astype(np.float64)
         for x, c in zip(xs, cast):
-            got = round_to_format(float(x) if not math.isfinite(x) else Fraction(float(x)), name)
+            # Exact nonzero values as Fractions; ±0 and ±inf as floats (a Fraction has no −0).
+            got = round_to_format(float(x) if not math.isfinite(x) or x == 0 else Fraction(float(x)), name)
             assert (math.isnan(got) and math.isnan(c)) or (got == c and math.copysign(1, got) == math.copysign(1, c)), (name, x, got, c)
 
 
