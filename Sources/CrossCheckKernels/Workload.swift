@@ -21,6 +21,9 @@ public enum WorkloadFunction: String, CaseIterable, Sendable {
     case mseSigmoidGrad = "mse_sigmoid_grad"
     /// Copying the logits to the output: the machine's copy bandwidth on the same bytes.
     case copy
+
+    /// The functions with a mixed-precision call (`KernelWorkload.run(_:results:temperature:threads:)`).
+    public static let mixedPrecision: [WorkloadFunction] = [.logsumexp, .softmax, .logSoftmax, .crossEntropy, .crossEntropyGrad]
 }
 
 /// The targets of a workload's row functions that take one (cross-entropy, MSE of softmax) and of
@@ -51,6 +54,12 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
     public let elementTargets: [S]
     private var out: [S]
     private var loss: [S]
+    /// Outputs of the mixed-precision calls, per result type.
+    private var wideOutputs: [ObjectIdentifier: UnsafeMutableRawBufferPointer] = [:]
+
+    deinit {
+        for storage in wideOutputs.values { storage.deallocate() }
+    }
 
     public init(rows: Int, classes: Int, targets targetKind: WorkloadTargets = .classIndex, seed: UInt64 = 0xBE4C_0000) {
         self.rows = rows
@@ -123,6 +132,36 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// One batch call of `function` on these logits with results in `Wide` — mixed precision as
+    /// autocast runs it (Float16 or bfloat16 logits, Float results; class-index targets). Outputs
+    /// are allocated once per workload and result format.
+    public func run<Wide: KernelScalar>(_ function: WorkloadFunction, results _: Wide.Type, temperature: S = 1, threads: Int = 1) throws(KernelError) {
+        guard WorkloadFunction.mixedPrecision.contains(function), targetKind == .classIndex else {
+            throw .unsupportedOption("mixed precision times \(WorkloadFunction.mixedPrecision.map(\.rawValue).joined(separator: ", ")) with class indices")
+        }
+        let key = ObjectIdentifier(Wide.self)
+        let storage = wideOutputs[key] ?? UnsafeMutableRawBufferPointer.allocate(byteCount: (rows * classes + rows) * MemoryLayout<Wide>.stride, alignment: 64)
+        wideOutputs[key] = storage
+        let out = storage.bindMemory(to: Wide.self)
+        let (perLogit, perRow) = (UnsafeMutableBufferPointer(rebasing: out[0..<(rows * classes)]), UnsafeMutableBufferPointer(rebasing: out[(rows * classes)...]))
+        let (rows, classes) = (self.rows, self.classes)
+        let ce = CrossEntropyLoss<Wide>(reduction: .mean, temperature: Wide(temperature.kernelDouble))
+        try logits.withUnsafeBufferPointer { (zb) throws(KernelError) in
+            try targets.withUnsafeBufferPointer { (yb) throws(KernelError) in
+                let batch = try LogitsBuffer(zb, rows: rows, classes: classes)
+                let y = TargetsBuffer<Wide>.classIndices(yb)
+                let mean = UnsafeMutableBufferPointer(rebasing: perRow[0..<1])
+                switch function {
+                case .logsumexp: try SoftmaxKernels.logSumExp(batch, temperature: temperature, into: perRow, threads: threads)
+                case .softmax: try SoftmaxKernels.softmax(batch, temperature: temperature, into: perLogit, threads: threads)
+                case .logSoftmax: try SoftmaxKernels.logSoftmax(batch, temperature: temperature, into: perLogit, threads: threads)
+                case .crossEntropy: try ce.compute(batch, targets: y, loss: mean, gradient: nil, threads: threads)
+                default: try ce.compute(batch, targets: y, loss: mean, gradient: perLogit, threads: threads)
                 }
             }
         }

@@ -48,6 +48,21 @@ import Testing
         }
     }
 
+    /// --output-format float32 times the mixed-precision calls (autocast); each line names both formats.
+    @Test func mixedPrecisionLinesNameBothFormats() throws {
+        let r = try runCrossCheck(["bench", "--format", "bfloat16", "float16", "--output-format", "float32", "--rows", "2", "--classes", "33",
+                                   "--repeats", "1", "--sample-seconds", "0.001", "--json"], input: "")
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 8)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(["bfloat16", "float16"].contains(object?["format"] as? String ?? ""), "\(line)")
+            #expect(object?["output_format"] as? String == "float32", "\(line)")
+            #expect((object?["elements_per_second"] as? Double ?? 0) > 0)
+        }
+    }
+
     @Test func jsonAndTableTogetherAreAUsageError() throws {
         let r = try runCrossCheck(["bench", "--json", "--table", "--rows", "1", "--classes", "1"], input: "")
         #expect(r.status == 64)
@@ -56,6 +71,9 @@ import Testing
     @Test("bad options are usage errors", arguments: [
         ["--format", "float8"], ["--rows", "10"], ["--rows", "0", "--classes", "5"], ["--threads=-1"], ["--isa", "bogus"],
         ["--function", "nope"], ["--temperature", "0"], ["--targets", "hard"], ["--rows", "1000000000", "--classes", "1000000000"],
+        ["--format", "float32", "--output-format", "float32"], ["--format", "bfloat16", "--output-format", "float64"],
+        ["--format", "bfloat16", "--output-format", "float32", "--function", "mse_softmax"],
+        ["--format", "float16", "--output-format", "float32", "--targets", "soft"],
     ])
     func badOptions(arguments: [String]) throws {
         let r = try runCrossCheck(["bench"] + arguments, input: "")

@@ -29,7 +29,10 @@ public struct BenchCommand: ParsableCommand {
         elementwise sigmoid, bce_with_logits, bce_with_logits_grad, mse_sigmoid and \
         mse_sigmoid_grad — on one thread, targets 0, ½, 1 in turn; `copy` times copying the \
         logits to the output: the machine's copy bandwidth on the same bytes). --targets soft \
-        or near-prediction gives the row functions target vectors instead of class indices.
+        or near-prediction gives the row functions target vectors instead of class indices. \
+        --output-format float32 with --format float16 or bfloat16 times mixed precision as \
+        autocast runs it (narrow logits, Float results; the five row functions above and \
+        logsumexp, class indices).
 
         On a terminal a table (speeds in millions of elements per second; × copy: relative \
         to copying the same logits in this run, comparable across machines); piped, or with \
@@ -66,6 +69,9 @@ public struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Targets of the functions that take one: class-index (elementwise 0, ½, 1), soft (random target vectors; elementwise uniform in [0, 1]) or near-prediction (softmax(z) and σ(x) rounded: every result a tiny difference).")
     var targets: WorkloadTargets = .classIndex
+
+    @Option(name: .customLong("output-format"), help: "Mixed precision as autocast runs it: results in this format (float32) from --format float16 or bfloat16 logits; the row functions with class indices.")
+    var outputFormat: FloatFormat?
 
     @Option(name: .long, help: "Force a kernel path (default: the best this CPU runs).")
     var isa: KernelISA?
@@ -105,14 +111,25 @@ public struct BenchCommand: ParsableCommand {
             if !isa.isSupported { throw ValidationError("this CPU cannot run the \(isa.rawValue) kernels") }
         }
         if !(temperature.isFinite && temperature > 0) { throw ValidationError("--temperature must be finite and > 0") }
+        if let outputFormat {
+            let pairs = FastPathImplementation().mixedPrecisionPairs
+            if let other = format.first(where: { !pairs.contains(FormatPair($0, outputFormat)) }) {
+                throw ValidationError("--format \(other.rawValue) --output-format \(outputFormat.rawValue): the fast paths run \(pairs.map(\.description).joined(separator: ", "))")
+            }
+            if let other = function.first(where: { !WorkloadFunction.mixedPrecision.contains($0) }) {
+                throw ValidationError("--function \(other.rawValue) has no mixed-precision call; --output-format times \(WorkloadFunction.mixedPrecision.map(\.rawValue).joined(separator: ", "))")
+            }
+            if targets != .classIndex { throw ValidationError("--output-format times class-index targets only") }
+        }
     }
 
     public func run() throws {
         if let isa { KernelISA.force(isa) }
         let shapes = rows.map { [($0, classes!)] } ?? [(4096, 1024), (64, 32768)]
         let style = BenchOutputStyle.choose(json: json, table: table)
-        var rendered = BenchTable()
-        if style == .table { emit(BenchTable.header) }
+        let widest = format.map { FormatPair($0, outputFormat ?? $0).description.count }.max() ?? 0
+        var rendered = BenchTable(formatWidth: max(8, widest))
+        if style == .table { emit(rendered.header) }
         // copy first, so that the table can state the others relative to it.
         let functions = function.filter { $0 == .copy } + function.filter { $0 != .copy }
         for (r, c) in shapes {
@@ -137,7 +154,12 @@ public struct BenchCommand: ParsableCommand {
     func measure<S: KernelScalar>(_: S.Type, _ function: WorkloadFunction, _ rows: Int, _ classes: Int, _ threads: Int) throws -> BenchMeasurement {
         let workload = KernelWorkload<S>(rows: rows, classes: classes, targets: targets)
         let t = S(temperature)
-        let body: () throws -> Void = { try workload.run(function, temperature: t, threads: threads) }
+        let body: () throws -> Void
+        switch outputFormat {
+        case nil: body = { try workload.run(function, temperature: t, threads: threads) }
+        case .float32?: body = { try workload.run(function, results: Float.self, temperature: t, threads: threads) }
+        case let other?: preconditionFailure("validate() admits no results in \(other.rawValue)")
+        }
         let clock = ContinuousClock()
         let warmStart = clock.now
         repeat { try body() } while clock.now - warmStart < .milliseconds(200)
@@ -160,7 +182,7 @@ public struct BenchCommand: ParsableCommand {
         let elements = Double(rows * classes)
         let median = samples[samples.count / 2]
         return BenchMeasurement(
-            function: function, targets: targets, format: S.floatFormat, rows: rows, classes: classes,
+            function: function, targets: targets, format: S.floatFormat, outputFormat: outputFormat ?? S.floatFormat, rows: rows, classes: classes,
             threads: threads == 0 ? KernelThreads.available : threads,
             elementsPerSecond: Int((elements / median).rounded()), elementsPerSecondBest: Int((elements / samples[0]).rounded()),
             elementsPerCPUSecond: Int((elements / cpuSamples[cpuSamples.count / 2]).rounded()),

@@ -7,6 +7,8 @@ struct BenchMeasurement: Sendable, Equatable {
     var function: WorkloadFunction
     var targets: WorkloadTargets
     var format: FloatFormat
+    /// The results' format: `format`, or float32 for mixed precision (`--output-format`).
+    var outputFormat: FloatFormat
     var rows: Int
     var classes: Int
     var threads: Int
@@ -24,7 +26,7 @@ struct BenchMeasurement: Sendable, Equatable {
     /// The measurement as one JSON line (the fields `Benchmarks/compare_frameworks.py` and the
     /// tests read).
     var jsonLine: String {
-        "{\"function\": \"\(function.rawValue)\", \"targets\": \"\(targets.rawValue)\", \"format\": \"\(format.rawValue)\", \"rows\": \(rows), \"classes\": \(classes), "
+        "{\"function\": \"\(function.rawValue)\", \"targets\": \"\(targets.rawValue)\", \"format\": \"\(format.rawValue)\", \"output_format\": \"\(outputFormat.rawValue)\", \"rows\": \(rows), \"classes\": \(classes), "
             + "\"threads\": \(threads), \"elements_per_second\": \(elementsPerSecond), "
             + "\"elements_per_second_best\": \(elementsPerSecondBest), "
             + "\"elements_per_cpu_second\": \(elementsPerCPUSecond), "
@@ -35,6 +37,9 @@ struct BenchMeasurement: Sendable, Equatable {
     func sameWorkload(as other: BenchMeasurement) -> Bool {
         (format, rows, classes, threads) == (other.format, other.rows, other.classes, other.threads)
     }
+
+    /// The format, or the pair "input→output" for mixed precision.
+    var formats: String { FormatPair(format, outputFormat).description }
 }
 
 /// How `crosscheck bench` prints: a table for people, JSON lines for programs.
@@ -53,17 +58,22 @@ enum BenchOutputStyle: Sendable {
 /// elements per second; `× copy` is the speed relative to copying the same logits in the same run
 /// (when `copy` is measured), the one figure that can be compared across machines.
 struct BenchTable {
-    static let columns: [(title: String, width: Int)] = [
-        ("function", 20), ("format", 7), ("rows × classes", 16), ("threads", 7), ("M elem/s", 9),
-        ("best", 9), ("per CPU s", 9), ("× copy", 7), ("isa", 8),
-    ]
+    /// The columns; the format column is as wide as the widest format (pair) to be printed.
+    let columns: [(title: String, width: Int)]
+
+    init(formatWidth: Int = 8) {
+        columns = [
+            ("function", 20), ("format", formatWidth), ("rows × classes", 16), ("threads", 7), ("M elem/s", 9),
+            ("best", 9), ("per CPU s", 9), ("× copy", 7), ("isa", 8),
+        ]
+    }
 
     /// Copy measurements seen so far, to state later rows relative to them.
     private var copies: [BenchMeasurement] = []
 
     /// The header and its rule.
-    static var header: String {
-        let titles = columns.enumerated().map { i, c in pad(c.title, c.width, left: i < 2) }
+    var header: String {
+        let titles = columns.enumerated().map { i, c in Self.pad(c.title, c.width, left: i < 2) }
         return titles.joined(separator: "  ") + "\n" + columns.map { String(repeating: "─", count: $0.width) }.joined(separator: "  ")
     }
 
@@ -73,10 +83,10 @@ struct BenchTable {
         let copy = copies.last { $0.sameWorkload(as: m) }
         let ratio = copy.map { Self.ratio(Double(m.elementsPerSecond) / Double(max(1, $0.elementsPerSecond))) } ?? "-"
         let name = m.targets == .classIndex ? m.function.rawValue : "\(m.function.rawValue) (\(m.targets.rawValue))"
-        let cells = [name, m.format.rawValue, "\(m.rows) × \(m.classes)", "\(m.threads)",
+        let cells = [name, m.formats, "\(m.rows) × \(m.classes)", "\(m.threads)",
                      Self.millions(m.elementsPerSecond), Self.millions(m.elementsPerSecondBest), Self.millions(m.elementsPerCPUSecond),
                      ratio, m.isa]
-        return zip(cells, Self.columns).enumerated().map { i, pair in Self.pad(pair.0, pair.1.width, left: i < 2) }.joined(separator: "  ")
+        return zip(cells, columns).enumerated().map { i, pair in Self.pad(pair.0, pair.1.width, left: i < 2) }.joined(separator: "  ")
     }
 
     /// Two decimals, or three significant digits below 0.1 (a debug build's kernels).
