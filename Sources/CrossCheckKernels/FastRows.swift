@@ -7,7 +7,8 @@ import _CrossCheckKernelsC
 //   softmax      c = 1/S (S summed whole, e_k = 1 included: no search for k)
 //   log_softmax  L = log1p(s)
 //   LSE          m/T + log1p(s); rows where the two cancel (|LSE| < 2⁻⁸|m/T| for Float16/Float,
-//                2⁻⁴ for Double) go to the scalar path, as do m/T subnormal or not finite
+//                2⁻⁴ for Double and bfloat16 in Float lanes) go to the scalar path, as do m/T
+//                subnormal or not finite
 //   CE, class y  loss log1p(s) − x_y (two non-negative terms); gradient e_i·c with c = g/(S·T) and,
 //                at y, −R_y·c with R_y = s (y = k) or S − e_y (y ≠ k; e_y ≤ 1 ≤ S − e_y, so the
 //                difference loses at most a factor 3 of the accuracy of S and e_y)
@@ -183,7 +184,10 @@ final class FastRowEngine<S: KernelScalar, W: WorkingArithmetic> {
         if m == 0 { return l.rounded(to: S.self, scale: 0) }
         let mt = W(m) / temperature
         let v = mt + l
-        let margin = S.isDoubleFormat ? 0x1p-4 : 0x1p-8
+        // log1p(s) carries s's relative error δ, and a sum that cancels by c = |m/T|/|v| multiplies
+        // it by up to c + 1: bfloat16's Float lanes (δ < 2⁻¹⁵·³ against a budget of 2⁻⁹) allow
+        // c = 2⁴, as Double does; Float16/Float in Double lanes 2⁸.
+        let margin = S.isDoubleFormat || state.float_lanes != 0 ? 0x1p-4 : 0x1p-8
         let h = mt.leading
         if !h.isFinite || m.magnitude < 0x1p-900 || (h < 0 && v.leading.magnitude < margin * h.magnitude) {
             return slow.logSumExp(z)

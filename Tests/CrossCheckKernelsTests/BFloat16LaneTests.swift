@@ -8,7 +8,7 @@ import Testing
 /// bfloat16 rows in Float lanes (`bf16_lanes.h`): batches (so that each row's phase 2 runs inside
 /// the next row's loop) of rows that reach every branch of that path — a spread z − m beyond
 /// Float's range, masked classes, outputs in the subnormal range and below it, ties, tails of
-/// every length and rows past the 512-element flush of the Float sums — at temperatures on both
+/// every length, rows past the 512-element flush of the Float sums, an LSE that cancels — at temperatures on both
 /// sides of the Float-lane range 2⁻¹⁰⁰ ≤ 1/T ≤ 2⁸ and where the CE gradient's c·2⁻⁶⁴ leaves
 /// Float's normal range (applied in Double), on every instruction set: within 1 ulp of the
 /// reference, and the same bits on every path.
@@ -28,7 +28,9 @@ struct BFloat16LaneTests {
         var tied = random(1)
         tied[n - 1] = 6
         tied[n / 2] = 6
-        return [random(4), spread, masked, deep, tied, random(30)]
+        // All equal to −log n rounded: LSE = m + log n cancels (its scalar-path margin).
+        let cancelling = [Double](repeating: FloatFormat.bfloat16.rounded(-Foundation.log(Double(n)) * 1.01), count: n)
+        return [random(4), spread, masked, deep, tied, random(30), cancelling]
     }
 
     /// Every function of the vector path on `rows` as one batch: per function, per row, the outputs.
