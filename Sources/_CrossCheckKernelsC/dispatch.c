@@ -9,8 +9,6 @@
 #define CCK_DECLARE(suffix)                                                                              \
     int cck_row_sums_##suffix(int, const void *, ptrdiff_t, double, double, double *, double *,         \
                               const cck_pending *, cck_row_state *);                                   \
-    void cck_row_scale_##suffix(int, const double *, const double *, ptrdiff_t, double, double, void *);  \
-    void cck_row_shift_##suffix(int, const void *, ptrdiff_t, double, double, double, double, double, void *);  \
     void cck_row_finish_##suffix(int, const cck_pending *, ptrdiff_t, double, double);                   \
     void cck_convert_##suffix(int, int, const void *, ptrdiff_t, void *);
 CCK_DECLARE(portable)
@@ -84,20 +82,6 @@ int cck_row_sums(int format, const void *z, ptrdiff_t n, double inv_t_hi, double
                  double *e_lo, const cck_pending *pending, cck_row_state *state) {
 #define CCK_ARGS (format, z, n, inv_t_hi, inv_t_lo, e_hi, e_lo, pending, state)
     CCK_DISPATCH(cck_row_sums)
-#undef CCK_ARGS
-}
-
-void cck_row_scale(int format, const double *e_hi, const double *e_lo, ptrdiff_t n, double c_hi, double c_lo,
-                   void *out) {
-#define CCK_ARGS (format, e_hi, e_lo, n, c_hi, c_lo, out)
-    CCK_DISPATCH(cck_row_scale)
-#undef CCK_ARGS
-}
-
-void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi, double inv_t_lo, double l_hi,
-                   double l_lo, void *out) {
-#define CCK_ARGS (format, z, n, m, inv_t_hi, inv_t_lo, l_hi, l_lo, out)
-    CCK_DISPATCH(cck_row_shift)
 #undef CCK_ARGS
 }
 

@@ -449,8 +449,8 @@ CCK_INLINE void cck_scale(const int fmt, const double *e_hi, const double *e_lo,
 #undef CCK_LO
 }
 
-void CCK_NAME(cck_row_scale)(int format, const double *e_hi, const double *e_lo, ptrdiff_t n, double c_hi, double c_lo,
-                             void *out) {
+static void cck_row_scale(int format, const double *e_hi, const double *e_lo, ptrdiff_t n, double c_hi, double c_lo,
+                          void *out) {
     switch (format) {
     case CCK_FLOAT16: cck_scale(CCK_FLOAT16, e_hi, e_lo, n, c_hi, c_lo, out); break;
     case CCK_FLOAT32: cck_scale(CCK_FLOAT32, e_hi, e_lo, n, c_hi, c_lo, out); break;
@@ -471,8 +471,8 @@ CCK_INLINE void cck_shift(const int fmt, const int scaled, const void *z, ptrdif
     }
 }
 
-void CCK_NAME(cck_row_shift)(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi, double inv_t_lo,
-                             double l_hi, double l_lo, void *out) {
+static void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi, double inv_t_lo,
+                          double l_hi, double l_lo, void *out) {
     const int scaled = inv_t_hi != 1.0 || inv_t_lo != 0.0;
 #define CCK_SHIFT(fmt)                                                                                \
     if (scaled) cck_shift(fmt, 1, z, n, m, inv_t_hi, inv_t_lo, l_hi, l_lo, out);                     \
@@ -492,9 +492,9 @@ void CCK_NAME(cck_row_finish)(int format, const cck_pending *pending, ptrdiff_t 
     if (pending->float_lanes) {
         if (scaled) cck_bf16_job_run(1, pending, n, (float)inv_t_hi); else cck_bf16_job_run(0, pending, n, (float)inv_t_hi);
     } else if (pending->kind == CCK_PENDING_SCALE) {
-        CCK_NAME(cck_row_scale)(format, pending->e_hi, pending->e_lo, n, pending->c_hi, pending->c_lo, pending->out);
+        cck_row_scale(format, pending->e_hi, pending->e_lo, n, pending->c_hi, pending->c_lo, pending->out);
     } else if (pending->kind == CCK_PENDING_SHIFT) {
-        CCK_NAME(cck_row_shift)(format, pending->z, n, pending->m, inv_t_hi, inv_t_lo, pending->l_hi, pending->l_lo,
+        cck_row_shift(format, pending->z, n, pending->m, inv_t_hi, inv_t_lo, pending->l_hi, pending->l_lo,
                                 pending->out);
     }
 }

@@ -3,8 +3,10 @@
 // One row of n logits z (Float16, bfloat16, Float or Double storage) at temperature T is evaluated in two
 // phases around the exact shift x_i = (z_i - m)/T, m = max z, k = first index of m:
 //   cck_row_sums   max, argmax, e_i = exp(x_i) (optionally stored) and s = sum_{i != k} e_i;
-//   cck_row_scale  out_i = e_i * c  (softmax: c = 1/S, S = 1 + s; CE gradient: c = g/(S*T));
-//   cck_row_shift  out_i = x_i - L  (log_softmax: L = log1p(s)).
+//   phase 2        out_i = e_i * c  (the scale job; softmax: c = 1/S, S = 1 + s; CE gradient:
+//                  c = g/(S*T)) or out_i = x_i - L  (the shift job; log_softmax: L = log1p(s)),
+//                  queued as a cck_pending and run inside the next row's cck_row_sums, or by
+//                  cck_row_finish after the last row.
 // The scalar work between the phases (log1p, 1/S, the target class) is done by the caller, in
 // Double for Float16/Float and in double-double for Double (see FastRows.swift).
 //
@@ -81,7 +83,8 @@ void cck_isa_force(int isa);
 /// its stores overlap that row's arithmetic (both rows have n elements).
 enum { CCK_PENDING_NONE = 0, CCK_PENDING_SCALE = 1, CCK_PENDING_SHIFT = 2 };
 typedef struct {
-    /// CCK_PENDING_NONE, CCK_PENDING_SCALE (cck_row_scale's job) or CCK_PENDING_SHIFT (cck_row_shift's).
+    /// CCK_PENDING_NONE, CCK_PENDING_SCALE (out_i = e_i * (c_hi + c_lo), rounded once to the format)
+    /// or CCK_PENDING_SHIFT (out_i = (z_i - m) * (1/T) - (l_hi + l_lo), rounded once).
     int kind;
     void *out;
     /// The scale job: e and c.
@@ -114,16 +117,7 @@ typedef struct {
 int cck_row_sums(int format, const void *z, ptrdiff_t n, double inv_t_hi, double inv_t_lo,
                  double *e_hi, double *e_lo, const cck_pending *pending, cck_row_state *state);
 
-/// Phase 2 (after cck_row_sums stored e): out_i = e_i * (c_hi + c_lo), rounded once to the format
-/// (e_lo may be NULL).
-void cck_row_scale(int format, const double *e_hi, const double *e_lo, ptrdiff_t n,
-                   double c_hi, double c_lo, void *out);
-
-/// Phase 2: out_i = (z_i - m) * (inv_t_hi + inv_t_lo) - (l_hi + l_lo), rounded once to the format.
-void cck_row_shift(int format, const void *z, ptrdiff_t n, double m, double inv_t_hi,
-                   double inv_t_lo, double l_hi, double l_lo, void *out);
-
-/// Does a pending job on its own (either kind, either lanes; 1/T is the job's row's).
+/// Phase 2 on its own: does a pending job (either kind, either lanes; 1/T is the job's row's).
 void cck_row_finish(int format, const cck_pending *pending, ptrdiff_t n, double inv_t_hi, double inv_t_lo);
 /// dst_i = src_i converted from format `from` to format `to`, each value rounded once (exact when
 /// `to` holds every value of `from`, as for the widenings Float16, bfloat16 -> Float -> Double).
