@@ -54,11 +54,12 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
     public let elementTargets: [S]
     private var out: [S]
     private var loss: [S]
-    /// Outputs of the mixed-precision calls, per result type.
-    private var wideOutputs: [ObjectIdentifier: UnsafeMutableRawBufferPointer] = [:]
+    /// Outputs of the mixed-precision calls (rows × classes + rows scalars of up to 8 bytes),
+    /// allocated by the first.
+    private var wideOutputs: UnsafeMutableRawBufferPointer?
 
     deinit {
-        for storage in wideOutputs.values { storage.deallocate() }
+        wideOutputs?.deallocate()
     }
 
     public init(rows: Int, classes: Int, targets targetKind: WorkloadTargets = .classIndex, seed: UInt64 = 0xBE4C_0000) {
@@ -139,16 +140,16 @@ public final class KernelWorkload<S: KernelScalar>: @unchecked Sendable {
 
     /// One batch call of `function` on these logits with results in `Wide` — mixed precision as
     /// autocast runs it (Float16 or bfloat16 logits, Float results; class-index targets). Outputs
-    /// are allocated once per workload and result format.
+    /// are allocated once per workload.
     public func run<Wide: KernelScalar>(_ function: WorkloadFunction, results _: Wide.Type, temperature: S = 1, threads: Int = 1) throws(KernelError) {
         guard WorkloadFunction.mixedPrecision.contains(function), targetKind == .classIndex else {
             throw .unsupportedOption("mixed precision times \(WorkloadFunction.mixedPrecision.map(\.rawValue).joined(separator: ", ")) with class indices")
         }
-        let key = ObjectIdentifier(Wide.self)
-        let storage = wideOutputs[key] ?? UnsafeMutableRawBufferPointer.allocate(byteCount: (rows * classes + rows) * MemoryLayout<Wide>.stride, alignment: 64)
-        wideOutputs[key] = storage
-        let out = storage.bindMemory(to: Wide.self)
-        let (perLogit, perRow) = (UnsafeMutableBufferPointer(rebasing: out[0..<(rows * classes)]), UnsafeMutableBufferPointer(rebasing: out[(rows * classes)...]))
+        if wideOutputs == nil {
+            wideOutputs = .allocate(byteCount: (rows * classes + rows) * MemoryLayout<Double>.stride, alignment: 64)
+        }
+        let out = wideOutputs!.bindMemory(to: Wide.self)
+        let (perLogit, perRow) = (UnsafeMutableBufferPointer(rebasing: out[0..<(rows * classes)]), UnsafeMutableBufferPointer(rebasing: out[(rows * classes)..<(rows * classes + rows)]))
         let (rows, classes) = (self.rows, self.classes)
         let ce = CrossEntropyLoss<Wide>(reduction: .mean, temperature: Wide(temperature.kernelDouble))
         try logits.withUnsafeBufferPointer { (zb) throws(KernelError) in
