@@ -87,7 +87,10 @@ def test_plugin_is_registered_and_fails_a_test_with_the_counterexample(binary, t
     """))
     import kernels
     (tmp_path / "kernels.py").write_text(open(kernels.__file__).read())
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+    # Other plugins that write beside the tests (pytest-benchmark's .benchmarks, Hypothesis's
+    # .hypothesis) are turned off: the listing below is about what this plugin leaves.
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:benchmark",
+                          "-p", "no:hypothesispytest", str(tmp_path)],
                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 failed, 1 passed" in run.stdout
