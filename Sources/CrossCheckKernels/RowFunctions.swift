@@ -341,7 +341,7 @@ extension RowWorkspace {
             // Nⱼ has error ≤ w·(Σ|terms of Dⱼ|·Rⱼ + 2Σᵢ Σ|terms of Dᵢ|·eᵢ) (the residuals' errors,
             // which the sums carry, and the sums' own): Ziv's test against a binade above that.
             let suffix = scratch
-            var near = NearSums()
+            var near = NearSums(r)
             var running = W.zero, weightedBinade = Binade.zero
             for i in stride(from: classes - 1, through: 0, by: -1) {
                 suffix[i] = running
@@ -373,29 +373,32 @@ extension RowWorkspace {
         }
     }
 
-    /// Sums over the row for `nearN`: over the near classes their count c, F = Σ fᵢ, Q = Σ fᵢ²
-    /// (fᵢ ∈ [−½, 0]: sums of one sign), G = Σ fᵢtᵢ and −Σ tᵢ exactly; over the far classes
-    /// E = Σ eᵢ and H = Σ eᵢDᵢ; binades bounding the magnitudes the error analysis needs.
+    /// Sums over the row for `nearN`: over the near classes their count c and F = Σ fᵢ (from
+    /// `Residuals`), Q = Σ fᵢ² (fᵢ ∈ [−½, 0]: sums of one sign), G = Σ fᵢtᵢ and −Σ tᵢ exactly;
+    /// over the far classes E = Σ eᵢ (from `Residuals`) and H = Σ eᵢDᵢ; binades bounding the
+    /// magnitudes the error analysis needs.
     private struct NearSums {
-        var count = 0.0
-        var f = W.zero, fSquares = W.zero, fTargets = W.zero
+        let count: Double
+        let f: W, eFar: W
+        var fSquares = W.zero, fTargets = W.zero
         var negatedTargets = ExactDotProduct()
-        var eFar = W.zero, weightedFar = W.zero
+        var weightedFar = W.zero
         var fTargetsBinade = Binade.zero, weightedFarBinade = Binade.zero
+
+        init(_ r: Residuals) {
+            (count, f, eFar) = (r.near, r.fNear, r.eFar)
+        }
 
         @inline(__always)
         mutating func add(_ i: Int, isNear: Bool, _ row: RowWorkspace, _ t: RowTargets<T>, weighted: W, weightedBinade: Int) {
             if isNear {
                 let fi = row.f[i], ti = t.value(i)
-                count += 1
-                f = f + fi
                 fSquares = fSquares + fi * fi
                 let product = fi * ti
                 fTargets = fTargets + product
                 negatedTargets.add(-ti)
                 if W.checksCancellation { fTargetsBinade = max(fTargetsBinade, product.binade) }
             } else {
-                eFar = eFar + row.e[i].plain
                 weightedFar = weightedFar + weighted
                 weightedFarBinade = max(weightedFarBinade, weightedBinade)
             }
